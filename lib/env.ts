@@ -1,0 +1,134 @@
+import { z } from "zod";
+
+/**
+ * The vendor's configuration, parsed once. Embedded defaults (local PostgreSQL and
+ * the AWS sandbox) apply only when DATABASE_URL is unset or BYOK_EMBEDDED=1; a real
+ * deployment must name its platform account, role and auth secret explicitly.
+ */
+
+export const SANDBOX_PLATFORM_ACCOUNT_ID = "210987654321";
+export const SANDBOX_PLATFORM_ROLE_ARN = "arn:aws:iam::210987654321:role/byok-platform";
+export const SANDBOX_ENDPOINT = "http://127.0.0.1:4566";
+const DEFAULT_REGIONS = "eu-west-1,eu-central-1,us-east-1,us-west-2,ap-southeast-2";
+const EMBEDDED_AUTH_SECRET = "embedded-defaults-only-never-use-this-secret-in-production";
+
+const regionPattern = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const partitionPattern = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
+
+const optional = (value: string | undefined) =>
+  value === undefined || value.trim() === "" ? undefined : value.trim();
+
+const envSchema = z
+  .object({
+    embedded: z.boolean(),
+    platformAccountId: z
+      .string({ error: "PLATFORM_ACCOUNT_ID is required (the vendor's 12-digit AWS account id)." })
+      .regex(/^\d{12}$/, "PLATFORM_ACCOUNT_ID must be exactly 12 digits, e.g. 210987654321."),
+    platformRoleArn: z
+      .string({ error: "PLATFORM_ROLE_ARN is required (the IAM role the platform uses on customer keys)." })
+      .regex(
+        /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/,
+        "PLATFORM_ROLE_ARN must be an IAM role ARN like arn:aws:iam::210987654321:role/byok-platform.",
+      ),
+    partition: z
+      .string()
+      .regex(partitionPattern, "AWS_PARTITION must be an AWS partition such as aws, aws-us-gov or aws-cn."),
+    supportedRegions: z
+      .array(z.string().regex(regionPattern, "SUPPORTED_REGIONS holds a value that is not an AWS region."))
+      .min(1, "SUPPORTED_REGIONS must list at least one region."),
+    defaultRegion: z.string(),
+    brandName: z
+      .string()
+      .min(1, "BRAND_NAME must not be empty.")
+      .max(60, "BRAND_NAME must be at most 60 characters."),
+    resourcePrefix: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9]{1,14}$/,
+        "RESOURCE_PREFIX must be 2-15 lower-case letters or digits, starting with a letter (it goes into bucket names, aliases and tags).",
+      ),
+    awsEndpoint: z
+      .url({ error: "AWS_ENDPOINT_URL must be an http(s) URL, e.g. http://127.0.0.1:4566." })
+      .optional(),
+    databaseUrl: z
+      .string({ error: "DATABASE_URL is required." })
+      .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgresql:// connection string."),
+    authSecret: z
+      .string({ error: "BETTER_AUTH_SECRET is required (32 or more random characters)." })
+      .min(32, "BETTER_AUTH_SECRET must be at least 32 characters."),
+    appUrl: z.url({ error: "BETTER_AUTH_URL must be the portal's public URL, e.g. https://portal.example.com." }),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.supportedRegions.includes(env.defaultRegion)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["defaultRegion"],
+        message: `DEFAULT_REGION ${env.defaultRegion} is not one of SUPPORTED_REGIONS (${env.supportedRegions.join(", ")}).`,
+      });
+    }
+    const roleParts = env.platformRoleArn.split(":");
+    if (roleParts[1] !== undefined && roleParts[1] !== env.partition) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["platformRoleArn"],
+        message: `PLATFORM_ROLE_ARN is in partition ${roleParts[1]} but AWS_PARTITION is ${env.partition}.`,
+      });
+    }
+    if (roleParts[4] !== undefined && /^\d{12}$/.test(env.platformAccountId) && roleParts[4] !== env.platformAccountId) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["platformRoleArn"],
+        message: `PLATFORM_ROLE_ARN belongs to account ${roleParts[4]} but PLATFORM_ACCOUNT_ID is ${env.platformAccountId}.`,
+      });
+    }
+  });
+
+export type PortalEnv = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function isEmbedded(source: NodeJS.ProcessEnv = process.env): boolean {
+  return source.BYOK_EMBEDDED === "1" || optional(source.DATABASE_URL) === undefined;
+}
+
+/** Parses a set of environment variables; throws ConfigError with one line per problem. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): PortalEnv {
+  const embedded = isEmbedded(source);
+  const pick = (name: string, embeddedDefault?: string) =>
+    optional(source[name]) ?? (embedded ? embeddedDefault : undefined);
+  const raw = {
+    embedded,
+    platformAccountId: pick("PLATFORM_ACCOUNT_ID", SANDBOX_PLATFORM_ACCOUNT_ID),
+    platformRoleArn: pick("PLATFORM_ROLE_ARN", SANDBOX_PLATFORM_ROLE_ARN),
+    partition: optional(source.AWS_PARTITION) ?? "aws",
+    supportedRegions: (optional(source.SUPPORTED_REGIONS) ?? DEFAULT_REGIONS)
+      .split(",")
+      .map((r) => r.trim())
+      .filter((r) => r !== ""),
+    defaultRegion: optional(source.DEFAULT_REGION) ?? "eu-west-1",
+    brandName: optional(source.BRAND_NAME) ?? "Stratus Cloud",
+    resourcePrefix: optional(source.RESOURCE_PREFIX) ?? "stratus",
+    awsEndpoint: pick("AWS_ENDPOINT_URL", SANDBOX_ENDPOINT),
+    databaseUrl: optional(source.DATABASE_URL),
+    authSecret: pick("BETTER_AUTH_SECRET", EMBEDDED_AUTH_SECRET),
+    appUrl: optional(source.BETTER_AUTH_URL) ?? `http://localhost:${optional(source.PORT) ?? "3000"}`,
+  };
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError([...new Set(parsed.error.issues.map((issue) => issue.message))]);
+  }
+  return parsed.data;
+}
+
+let cached: PortalEnv | undefined;
+
+/** The configuration of this process, parsed on first use. */
+export function env(): PortalEnv {
+  cached ??= parseEnv();
+  return cached;
+}
