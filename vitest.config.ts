@@ -24,6 +24,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["**/*.int.test.ts"],
+          globalSetup: ["scripts/lib/integration-setup.ts"],
           exclude,
           environment: "node",
           testTimeout: 120_000,

@@ -1,0 +1,16 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { AppHeader } from "@/components/app-header";
+import { currentCaller } from "@/lib/auth/session";
+
+export default async function PortalLayout({ children }: { children: ReactNode }) {
+  const caller = await currentCaller();
+  if (!caller) redirect("/sign-in");
+  if (caller.role === "support") redirect("/support");
+  return (
+    <>
+      <AppHeader homeHref="/environments" context={caller.organizationName ?? ""} email={caller.email} />
+      <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
+    </>
+  );
+}

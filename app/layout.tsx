@@ -1,0 +1,16 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { env } from "@/lib/env";
+import "./globals.css";
+
+export function generateMetadata(): Metadata {
+  return { title: { default: `${env().brandName} environments`, template: `%s · ${env().brandName}` } };
+}
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen font-sans">{children}</body>
+    </html>
+  );
+}

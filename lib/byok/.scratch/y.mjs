@@ -1,0 +1,12 @@
+import { Document, Scalar, YAMLSeq, YAMLMap, isNode, parse } from "yaml";
+const doc = new Document(null, { version: "1.1" });
+const ref = new Scalar("PlatformRoleArn"); ref.tag = "!Ref";
+const iff = new YAMLSeq(); iff.tag = "!If"; iff.items = [new Scalar("HasTenantName"), doc.createNode([{Key:"a", Value: ref}]), (()=>{const s=new Scalar("AWS::NoValue"); s.tag="!Ref"; return s})()];
+const sub = new Scalar('{"S3KmsKeyArn":"${S3Key.Arn}","RdsKmsKeyArn":"${RdsKey.Arn}"}'); sub.tag = "!Sub";
+const m = doc.createNode({ Version: "2012-10-17", Acct: "210987654321", B: "true", Y: "yes", On: "on", N: "null", E: "", D: "2010-09-09", Num: 30, Bool: true, "kms:ViaService": "s3.eu-west-1.amazonaws.com", Oct: "0123", X: "1e5", Col: "a: b", Hash: "a #b", Star: "*" , Lead: "- x", Pat: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$"});
+m.set("Ref", ref); m.set("If", iff); m.set("Sub", sub);
+doc.contents = m;
+const s = doc.toString({ lineWidth: 0 });
+console.log(s);
+console.log(JSON.stringify(parse(s, { customTags: [{tag:"!Ref", resolve: (v)=>({Ref:v})},{tag:"!Sub", resolve:(v)=>({"Fn::Sub":v})},{tag:"!If", collection: "seq", resolve:(v)=>({"Fn::If": v.toJSON()})}] })));
+const doc2 = new Document({ D: "2010-09-09", B: "yes", A:"210987654321" }); console.log(doc2.toString());

@@ -1,0 +1,22 @@
+import { getSessionCookie } from "better-auth/cookies";
+import { NextResponse, type NextRequest } from "next/server";
+
+/**
+ * A fast first gate: requests without a session cookie go to sign-in (pages) or get a
+ * 401 (API). Pages and services still verify the session itself on every request.
+ */
+export function proxy(request: NextRequest) {
+  const { pathname, search } = request.nextUrl;
+  if (getSessionCookie(request)) return NextResponse.next();
+  if (pathname.startsWith("/api/")) {
+    return NextResponse.json({ error: "Please sign in to continue." }, { status: 401 });
+  }
+  const signIn = new URL("/sign-in", request.url);
+  if (pathname !== "/") signIn.searchParams.set("next", `${pathname}${search}`);
+  return NextResponse.redirect(signIn);
+}
+
+export const config = {
+  // Everything except sign-in, the auth and health endpoints, and static assets.
+  matcher: ["/((?!sign-in|api/auth|api/health|_next/static|_next/image|favicon.ico|robots.txt).*)"],
+};

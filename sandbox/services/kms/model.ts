@@ -1,0 +1,64 @@
+/** KMS state: per account, per region. Dates are ISO strings so the state is plain JSON. */
+export type KeyState = "Enabled" | "Disabled" | "PendingDeletion";
+
+export interface KmsTag {
+  TagKey: string;
+  TagValue: string;
+}
+
+export interface GrantConstraints {
+  EncryptionContextSubset?: Record<string, string>;
+  EncryptionContextEquals?: Record<string, string>;
+}
+
+export interface KmsGrant {
+  grantId: string;
+  grantToken: string;
+  name?: string;
+  granteePrincipal: string;
+  retiringPrincipal?: string;
+  issuingAccount: string;
+  operations: string[];
+  constraints?: GrantConstraints;
+  creationDate: string;
+}
+
+export interface KmsKey {
+  keyId: string;
+  arn: string;
+  accountId: string;
+  region: string;
+  description: string;
+  keyUsage: "ENCRYPT_DECRYPT";
+  keySpec: "SYMMETRIC_DEFAULT";
+  keyManager: "CUSTOMER" | "AWS";
+  origin: "AWS_KMS";
+  creationDate: string;
+  keyState: KeyState;
+  deletionDate?: string;
+  pendingWindowInDays?: number;
+  policy: string;
+  tags: KmsTag[];
+  rotationEnabled: boolean;
+  rotationPeriodInDays?: number;
+  multiRegion: boolean;
+  multiRegionKeyType?: "PRIMARY" | "REPLICA";
+  primaryRegion?: string;
+  /** 32 bytes, base64. Replicas of a multi-Region key share it. */
+  material: string;
+  grants: KmsGrant[];
+}
+
+export interface KmsAlias {
+  aliasName: string;
+  targetKeyId: string;
+  creationDate: string;
+  lastUpdatedDate: string;
+}
+
+export interface KmsRegionState {
+  keys: Record<string, KmsKey>;
+  aliases: Record<string, KmsAlias>;
+}
+
+export type KmsState = Record<string, Record<string, KmsRegionState>>;

@@ -1,0 +1,44 @@
+/**
+ * One PostgreSQL database per integration test file: created from the server that the
+ * integration project's global setup provides, migrated, and dropped afterwards.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { parseIntoClientConfig } from "pg-connection-string";
+import { applyMigrations } from "../../prisma/migrate";
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+function withDatabase(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
+  const name = `test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client(parseIntoClientConfig(adminUrl));
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  await applyMigrations(url);
+  return {
+    url,
+    async drop() {
+      const dropper = new pg.Client(parseIntoClientConfig(adminUrl));
+      await dropper.connect();
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
