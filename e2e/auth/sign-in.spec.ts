@@ -26,11 +26,11 @@ test("a wrong password is refused with one message that does not reveal which pa
   await page.getByLabel("Email").fill(demoUsers.acme.email);
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("The email or password is not correct.");
+  await expect(page.locator("form").getByRole("alert")).toHaveText("The email or password is not correct.");
   await page.getByLabel("Email").fill("nobody@acme.example");
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("The email or password is not correct.");
+  await expect(page.locator("form").getByRole("alert")).toHaveText("The email or password is not correct.");
 });
 
 test("signing out ends the session", async ({ page }) => {
