@@ -12,6 +12,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { parseIntoClientConfig } from "pg-connection-string";
 import {
   bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from "@prisma/driver-adapter-utils";
 import { randomUUID } from "node:crypto";
@@ -25,17 +26,32 @@ const schemaPath = path.join(prismaDir, "schema.prisma");
 const noFilter = { externalTables: [], externalEnums: [] };
 
 /**
- * The pg adapter factory with a shadow database that works: the stock one keeps the
- * connection string (which overrides the shadow database name) and drops the shadow
- * database while its own pool is still connected. (Not used by diffSchemas.)
+ * The pg adapter with two fixes for migrations:
+ * - scripts go to PostgreSQL whole (simple query protocol, one implicit transaction);
+ *   the stock adapter splits them on every ";", which breaks function bodies;
+ * - its shadow database works: the stock one keeps the connection string (which
+ *   overrides the shadow database name) and drops it while its pool is still connected.
  */
+async function connectWholeScript(config: pg.ClientConfig): Promise<SqlDriverAdapter> {
+  const pool = new pg.Pool({ ...config, max: 2 });
+  const adapter = await new PrismaPg(pool).connect();
+  adapter.executeScript = async (script: string) => {
+    await pool.query(script);
+  };
+  const dispose = adapter.dispose.bind(adapter);
+  adapter.dispose = async () => {
+    await dispose();
+    await pool.end().catch(() => {});
+  };
+  return adapter;
+}
+
 function migrationAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
   const config = parseIntoClientConfig(databaseUrl);
-  const main = new PrismaPg(config);
   return {
-    provider: main.provider,
-    adapterName: main.adapterName,
-    connect: () => main.connect(),
+    provider: "postgres",
+    adapterName: "@prisma/adapter-pg",
+    connect: () => connectWholeScript(config),
     async connectToShadowDb() {
       const database = `prisma_shadow_${randomUUID().replace(/-/g, "")}`;
       const admin = new pg.Client(config);
@@ -45,10 +61,10 @@ function migrationAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAd
       } finally {
         await admin.end();
       }
-      const adapter = await new PrismaPg({ ...config, database }).connect();
-      const disposeAdapter = adapter.dispose.bind(adapter);
+      const adapter = await connectWholeScript({ ...config, database });
+      const dispose = adapter.dispose.bind(adapter);
       adapter.dispose = async () => {
-        await disposeAdapter();
+        await dispose();
         const dropper = new pg.Client(config);
         await dropper.connect();
         try {
