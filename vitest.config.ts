@@ -1,7 +1,11 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-const alias = { "@": path.resolve(import.meta.dirname) };
+const alias = {
+  "@": path.resolve(import.meta.dirname),
+  // Test-only: the real package throws outside Next's server build.
+  "server-only": path.resolve(import.meta.dirname, "scripts/lib/server-only-stub.ts"),
+};
 const exclude = ["node_modules/**", ".next/**", ".data/**", "e2e/**", "generated/**"];
 
 // Unit tests: pure code, no servers. Integration tests (*.int.test.ts): real PostgreSQL
