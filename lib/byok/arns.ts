@@ -221,7 +221,7 @@ export function checkKeyArn(input: unknown, ctx: KeyArnContext): KeyArnCheck {
   if (partition !== ctx.partition) {
     return fail(
       "wrong-partition",
-      `This key is in ${partitionName(partition)}, but this environment runs in ${partitionName(ctx.partition)}. Create the key there, in ${ctx.region}, and paste that key's ARN.`,
+      `This key is in ${partitionName(partition)}, but this environment runs in ${partitionName(ctx.partition)}, and keys cannot be used across partitions. Create the key in ${ctx.region}, in ${partitionName(ctx.partition)}, and paste its ARN.`,
     );
   }
   if (service !== "kms") {

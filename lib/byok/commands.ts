@@ -1,0 +1,143 @@
+import { checkKeyArn } from "./arns";
+import { TEMPLATE_FILE_NAME, TEMPLATE_OUTPUTS, templateParameterValues } from "./template";
+import {
+  InvalidByokValueError,
+  keyAliasNames,
+  profileNamePattern,
+  requireBucketNamePrefix,
+  requireMatch,
+  requireRegion,
+  requireTenantName,
+  stackNamePattern,
+  templateFilePattern,
+  tenantTagKey,
+} from "./values";
+
+/**
+ * The AWS CLI commands the customer copies from the portal. Each is a string a POSIX shell runs
+ * as-is: every interpolated value is validated first and shell-quoted if it needs it (none of the
+ * accepted values do, which is the point of validating them).
+ */
+
+export interface CommandContext {
+  region: string;
+  platformRoleArn: string;
+  platformAccountId: string;
+  bucketNamePrefix: string;
+  stackName: string;
+  templateFile?: string;
+  /** The named AWS CLI profile the user adapts; `null` leaves `--profile` out. Default `byok`. */
+  profile?: string | null;
+  tenantName?: string;
+  resourcePrefix: string;
+  partition: string;
+}
+
+export const DEFAULT_PROFILE = "byok";
+
+/** The query that prints the OnboardingPayload output alone (JMESPath, backticks for a literal). */
+export const ONBOARDING_PAYLOAD_QUERY = `Stacks[0].Outputs[?OutputKey==\`${TEMPLATE_OUTPUTS.onboardingPayload}\`].OutputValue`;
+
+/** The stack name the portal suggests for an environment's keys. */
+export function stackNameFor(bucketNamePrefix: string): string {
+  return requireMatch("stack name", `${requireBucketNamePrefix(bucketNamePrefix)}-byok-keys`, stackNamePattern, "a valid stack name");
+}
+
+const SAFE_WORD = /^[A-Za-z0-9_.\/:=@+,%-]+$/;
+
+/** Quotes a word for a POSIX shell, unless it consists only of characters no shell interprets. */
+export function shellQuote(word: string): string {
+  if (SAFE_WORD.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+type CommandLine = readonly string[];
+/** A line indented one level deeper, for the values under `--parameter-overrides`. */
+type NestedLine = { nested: CommandLine };
+
+/** `aws <service> <operation>`, then one option per line with ` \` continuations. */
+function formatCommand(head: CommandLine, lines: readonly (CommandLine | NestedLine)[]): string {
+  const render = (words: CommandLine) => words.map(shellQuote).join(" ");
+  const body = lines.map((line) => ("nested" in line ? `    ${render(line.nested)}` : `  ${render(line)}`));
+  return [render(head), ...body].join(" \\\n");
+}
+
+function profileLine(ctx: CommandContext): CommandLine[] {
+  if (ctx.profile === null) return [];
+  const profile = requireMatch("profile", ctx.profile ?? DEFAULT_PROFILE, profileNamePattern, "an AWS CLI profile name");
+  return [["--profile", profile]];
+}
+
+function checkedStackName(ctx: CommandContext): string {
+  return requireMatch("stack name", ctx.stackName, stackNamePattern, "a CloudFormation stack name (a letter, then letters, digits, hyphens)");
+}
+
+function checkedTemplateFile(ctx: CommandContext): string {
+  return requireMatch("template file", ctx.templateFile ?? TEMPLATE_FILE_NAME, templateFilePattern, "a file path without spaces or shell characters");
+}
+
+function deploy(ctx: CommandContext, tenantName: string | undefined): string {
+  const region = requireRegion(ctx.region);
+  const parameters = templateParameterValues({
+    partition: ctx.partition,
+    region,
+    platformAccountId: ctx.platformAccountId,
+    platformRoleArn: ctx.platformRoleArn,
+    bucketNamePrefix: ctx.bucketNamePrefix,
+    resourcePrefix: ctx.resourcePrefix,
+    ...(tenantName === undefined ? {} : { tenantName }),
+  });
+  return formatCommand(
+    ["aws", "cloudformation", "deploy"],
+    [
+      ...profileLine(ctx),
+      ["--template-file", checkedTemplateFile(ctx)],
+      ["--stack-name", checkedStackName(ctx)],
+      ["--parameter-overrides"],
+      ...Object.entries(parameters).map(([name, value]) => ({ nested: [`${name}=${value}`] })),
+      ["--region", region],
+    ],
+  );
+}
+
+/** `aws cloudformation deploy` with every parameter filled in (and TenantName when the context has one). */
+export function deployCommand(ctx: CommandContext): string {
+  return deploy(ctx, ctx.tenantName === undefined || ctx.tenantName === "" ? undefined : ctx.tenantName);
+}
+
+/** The same deploy with `TenantName=…`, which adds the aliases and the tenant tag to both keys. */
+export function redeployWithTenantCommand(ctx: CommandContext & { tenantName: string }): string {
+  return deploy(ctx, requireTenantName(ctx.tenantName));
+}
+
+/** Prints the onboarding payload (both key ARNs as JSON) once the stack is complete. */
+export function describeStacksCommand(ctx: CommandContext): string {
+  const region = requireRegion(ctx.region);
+  const lines: CommandLine[] = [...profileLine(ctx), ["--region", region], ["--stack-name", checkedStackName(ctx)]];
+  const head = formatCommand(["aws", "cloudformation", "describe-stacks"], lines);
+  // The query holds brackets, `?` and backticks: double quotes with escaped backticks, as in AWS's own docs.
+  const query = `"${ONBOARDING_PAYLOAD_QUERY.replaceAll("`", "\\`")}"`;
+  return `${head} \\\n  --query ${query} \\\n  --output text`;
+}
+
+/** The manual equivalent of the redeploy: two aliases and the tenant tag on both keys. */
+export function manualAliasCommands(ctx: CommandContext & { tenantName: string; s3KeyArn: string; rdsKeyArn: string }): string[] {
+  const region = requireRegion(ctx.region);
+  const keyArnContext = { partition: ctx.partition, region, platformAccountId: ctx.platformAccountId };
+  const keyArn = (field: string, value: string) => {
+    const check = checkKeyArn(value, keyArnContext);
+    if (!check.ok) throw new InvalidByokValueError(field, value, check.message);
+    return check.arn;
+  };
+  const s3KeyArn = keyArn("S3 key ARN", ctx.s3KeyArn);
+  const rdsKeyArn = keyArn("RDS key ARN", ctx.rdsKeyArn);
+  const tenantName = requireTenantName(ctx.tenantName);
+  const aliases = keyAliasNames(ctx.resourcePrefix, tenantName);
+  const tag = `TagKey=${tenantTagKey(ctx.resourcePrefix)},TagValue=${tenantName}`;
+  const profile = profileLine(ctx);
+  const createAlias = (aliasName: string, targetKeyArn: string) =>
+    formatCommand(["aws", "kms", "create-alias"], [...profile, ["--region", region], ["--alias-name", aliasName], ["--target-key-id", targetKeyArn]]);
+  const tagResource = (targetKeyArn: string) =>
+    formatCommand(["aws", "kms", "tag-resource"], [...profile, ["--region", region], ["--key-id", targetKeyArn], ["--tags", tag]]);
+  return [createAlias(aliases.s3, s3KeyArn), createAlias(aliases.rds, rdsKeyArn), tagResource(s3KeyArn), tagResource(rdsKeyArn)];
+}
