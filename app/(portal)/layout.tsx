@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppHeader } from "@/components/app-header";
 import { currentCaller } from "@/lib/auth/session";
+import { Providers } from "./providers";
 
 export default async function PortalLayout({ children }: { children: ReactNode }) {
   const caller = await currentCaller();
@@ -10,7 +11,9 @@ export default async function PortalLayout({ children }: { children: ReactNode }
   return (
     <>
       <AppHeader homeHref="/environments" context={caller.organizationName ?? ""} email={caller.email} />
-      <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
+      <main className="mx-auto max-w-6xl px-6 py-8">
+        <Providers>{children}</Providers>
+      </main>
     </>
   );
 }

@@ -1,21 +1,82 @@
 import type { Metadata } from "next";
+import { CodeBlock } from "@/components/code-block";
 import { StatusBadge } from "@/components/status-badge";
 import { Card } from "@/components/ui/card";
+import { parseKeyArn } from "@/lib/byok/arns";
 import { forPage } from "@/lib/auth/guards";
+import { byokMaterial } from "@/lib/environments/byok-material";
+import { getProvisioningStatus } from "@/lib/environments/provisioning-status";
 import { getEnvironment } from "@/lib/environments/get-environment";
+import { ProvisioningStatus } from "./_components/provisioning-status";
 
 export const metadata: Metadata = { title: "Environment" };
+
+function KeyArn({ label, arn }: { label: string; arn: string }) {
+  const parsed = parseKeyArn(arn);
+  return (
+    <div className="sm:col-span-2">
+      <dt className="font-medium text-slate-700">{label}</dt>
+      <dd className="font-mono break-all">{arn}</dd>
+      {parsed ? (
+        <dd className="text-slate-600">
+          Account <span className="font-mono">{parsed.accountId}</span> · region <span className="font-mono">{parsed.region}</span>
+        </dd>
+      ) : null}
+    </div>
+  );
+}
 
 export default async function EnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
   const { environmentId } = await params;
   const environment = await forPage(() => getEnvironment({ environmentId }));
+  const status = environment.status === "DRAFT" ? null : await forPage(() => getProvisioningStatus({ environmentId }));
+  const byok = environment.encryptionMode === "CUSTOMER_MANAGED";
+  const tenantCommands = byok && environment.status === "READY" ? byokMaterial(environment).tenantCommands : null;
   return (
     <div className="space-y-6">
       <div className="flex items-center gap-3">
         <h1 className="text-2xl font-semibold">{environment.name}</h1>
         <StatusBadge status={environment.status} />
       </div>
+      {environment.status === "DRAFT" ? (
+        <Card>
+          <p>
+            This environment is a draft.{" "}
+            <a className="text-blue-700 underline" href={`/environments/new/${environment.id}/basics`}>
+              Continue creating it
+            </a>
+            .
+          </p>
+        </Card>
+      ) : null}
+      {environment.status === "READY" ? (
+        <Card className="space-y-4">
+          <h2 className="text-lg font-semibold">Your environment is ready</h2>
+          <p>
+            Tenant name: <span className="font-mono font-semibold" data-testid="tenant-name">{environment.tenantName}</span>
+          </p>
+          {tenantCommands ? (
+            <div className="space-y-3">
+              <h3 className="font-semibold">Optional: name your keys after the tenant</h3>
+              <p className="text-sm text-slate-700">
+                Aliases and a tenant tag make the two keys easy to find in your AWS account. The keys themselves, their ARNs
+                and this environment do not change. If you created the keys with the template, redeploy it with the tenant
+                name:
+              </p>
+              <CodeBlock title="Redeploy command with TenantName" language="shell" code={tenantCommands.redeploy} filled={[environment.tenantName ?? ""]} />
+              <p className="text-sm text-slate-700">If you created the keys by hand, run these instead:</p>
+              <CodeBlock title="Manual alias and tag commands" language="shell" code={tenantCommands.manual.join("\n\n")} filled={[environment.tenantName ?? ""]} />
+            </div>
+          ) : null}
+        </Card>
+      ) : null}
+      {status ? (
+        <Card>
+          <ProvisioningStatus initial={status} />
+        </Card>
+      ) : null}
       <Card>
+        <h2 className="mb-3 text-lg font-semibold">Settings</h2>
         <dl className="grid grid-cols-1 gap-4 text-sm sm:grid-cols-2">
           <div>
             <dt className="font-medium text-slate-700">Region</dt>
@@ -23,28 +84,16 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           </div>
           <div>
             <dt className="font-medium text-slate-700">Encryption at rest</dt>
-            <dd>{environment.encryptionMode === "CUSTOMER_MANAGED" ? "Customer-managed keys (BYOK)" : "Vendor-managed keys"}</dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-700">Tenant name</dt>
-            <dd className="font-mono">{environment.tenantName ?? "Assigned when provisioning finishes"}</dd>
+            <dd>{byok ? "Customer-managed keys (BYOK)" : "Vendor-managed keys"}</dd>
           </div>
           <div>
             <dt className="font-medium text-slate-700">Created by</dt>
-            <dd>{environment.createdBy.name} ({environment.createdBy.email})</dd>
+            <dd>
+              {environment.createdBy.name} ({environment.createdBy.email})
+            </dd>
           </div>
-          {environment.s3KeyArn ? (
-            <div className="sm:col-span-2">
-              <dt className="font-medium text-slate-700">S3 key ARN</dt>
-              <dd className="font-mono break-all">{environment.s3KeyArn}</dd>
-            </div>
-          ) : null}
-          {environment.rdsKeyArn ? (
-            <div className="sm:col-span-2">
-              <dt className="font-medium text-slate-700">RDS key ARN</dt>
-              <dd className="font-mono break-all">{environment.rdsKeyArn}</dd>
-            </div>
-          ) : null}
+          {environment.s3KeyArn ? <KeyArn label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
+          {environment.rdsKeyArn ? <KeyArn label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
         </dl>
       </Card>
     </div>

@@ -1,0 +1,124 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState, useTransition } from "react";
+import { StatusBadge } from "@/components/status-badge";
+import { Button } from "@/components/ui/button";
+import type { ProvisioningStatusView, ProvisioningStepView } from "@/lib/environments/provisioning-status";
+import { retryProvisioningAction } from "../../new/actions";
+
+const stepState: Record<ProvisioningStepView["status"], string> = {
+  PENDING: "Waiting",
+  RUNNING: "In progress",
+  SUCCEEDED: "Done",
+  FAILED: "Failed",
+  SKIPPED: "Done in an earlier attempt",
+};
+
+function elapsed(step: ProvisioningStepView, now: number): string | null {
+  if (!step.startedAt) return null;
+  const end = step.finishedAt ? Date.parse(step.finishedAt) : now;
+  const seconds = Math.max(0, Math.round((end - Date.parse(step.startedAt)) / 1000));
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+}
+
+async function fetchStatus(environmentId: string): Promise<ProvisioningStatusView> {
+  const response = await fetch(`/api/environments/${environmentId}/status`, { cache: "no-store" });
+  if (!response.ok) throw new Error(`status ${response.status}`);
+  return (await response.json()) as ProvisioningStatusView;
+}
+
+export function ProvisioningStatus({ initial }: { initial: ProvisioningStatusView }) {
+  const router = useRouter();
+  const [now, setNow] = useState(() => Date.now());
+  const [retrying, startRetry] = useTransition();
+  const [retryError, setRetryError] = useState<string>();
+  const { data, isError } = useQuery({
+    queryKey: ["provisioning-status", initial.environmentId],
+    queryFn: () => fetchStatus(initial.environmentId),
+    initialData: initial,
+    refetchInterval: (query) => (query.state.data?.status === "PROVISIONING" ? 1500 : false),
+  });
+  const lastStatus = useRef(initial.status);
+  useEffect(() => {
+    // Server-rendered parts (tenant name, next steps) follow when the status settles.
+    if (data.status !== lastStatus.current) {
+      lastStatus.current = data.status;
+      router.refresh();
+    }
+  }, [data.status, router]);
+  useEffect(() => {
+    if (data.status !== "PROVISIONING") return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [data.status]);
+
+  const steps = data.attempt?.steps ?? [];
+  const failed = steps.find((step) => step.status === "FAILED");
+  return (
+    <section aria-labelledby="provisioning-heading" className="space-y-4">
+      <div className="flex items-center gap-3">
+        <h2 id="provisioning-heading" className="text-lg font-semibold">Provisioning</h2>
+        <StatusBadge status={data.status} />
+        {data.attempt ? <span className="text-sm text-slate-600">Attempt {data.attempt.number}</span> : null}
+      </div>
+      {isError ? <p className="text-sm text-amber-800">Live updates paused: the status could not be fetched. Retrying…</p> : null}
+      <ol className="divide-y divide-slate-200 rounded-md border border-slate-200" aria-live="polite">
+        {steps.map((step) => (
+          <li key={step.key} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
+            <span className="font-medium">{step.label}</span>
+            <span className="flex items-center gap-3">
+              <span className={step.status === "FAILED" ? "font-semibold text-red-800" : "text-slate-800"}>{stepState[step.status]}</span>
+              {elapsed(step, now) ? <span className="font-mono text-xs text-slate-600">{elapsed(step, now)}</span> : null}
+            </span>
+          </li>
+        ))}
+      </ol>
+      {data.status === "FAILED" && failed ? (
+        <div role="alert" className="space-y-3 rounded-md border border-red-300 bg-red-50 p-4 text-sm text-red-950">
+          <p className="font-semibold">{failed.explanation?.summary ?? `${failed.label} failed.`}</p>
+          <div>
+            <p className="font-medium">What AWS said</p>
+            <p className="mt-1 rounded bg-white p-2 font-mono text-xs break-words text-slate-900">
+              {failed.errorCode ? `${failed.errorCode}: ` : ""}
+              {failed.errorMessage}
+            </p>
+            {failed.awsRequestId ? <p className="mt-1 text-xs text-slate-700">Request id: <span className="font-mono">{failed.awsRequestId}</span></p> : null}
+          </div>
+          {failed.explanation ? (
+            <>
+              <div>
+                <p className="font-medium">Most likely cause</p>
+                <p className="mt-1">{failed.explanation.likelyCause}</p>
+              </div>
+              <div>
+                <p className="font-medium">How to fix it</p>
+                <p className="mt-1">{failed.explanation.fix}</p>
+                {failed.explanation.commands.map((command) => (
+                  <pre key={command} className="mt-2 overflow-x-auto rounded bg-white p-2 font-mono text-xs text-slate-900">
+                    {command}
+                  </pre>
+                ))}
+              </div>
+            </>
+          ) : null}
+          {retryError ? <p className="font-medium">{retryError}</p> : null}
+          <Button
+            variant="primary"
+            disabled={retrying}
+            onClick={() =>
+              startRetry(async () => {
+                setRetryError(undefined);
+                const result = await retryProvisioningAction(data.environmentId);
+                if (result && !result.ok) setRetryError(result.error);
+              })
+            }
+          >
+            {retrying ? "Retrying…" : "Retry provisioning"}
+          </Button>
+        </div>
+      ) : null}
+    </section>
+  );
+}

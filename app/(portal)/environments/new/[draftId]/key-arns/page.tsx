@@ -1,0 +1,31 @@
+import type { Metadata } from "next";
+import { Card } from "@/components/ui/card";
+import { keyArnContext } from "@/lib/environments/draft";
+import { KeyArnsForm } from "../../_components/key-arns-form";
+import { WizardSteps } from "../../_components/wizard-steps";
+import { loadWizardDraft } from "../load-draft";
+
+export const metadata: Metadata = { title: "Create environment · Provide your key ARNs" };
+
+export default async function KeyArnsPage({ params }: { params: Promise<{ draftId: string }> }) {
+  const { draftId } = await params;
+  const { draft, reachable } = await loadWizardDraft(draftId, "key-arns");
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold">Create environment</h1>
+      <WizardSteps current="key-arns" encryptionMode="CUSTOMER_MANAGED" reachable={reachable} draftId={draft.id} />
+      <Card>
+        <h2 className="text-lg font-semibold">Provide your key ARNs</h2>
+        <p className="mt-1 mb-5 max-w-3xl text-slate-700">
+          Use full key ARNs, never alias ARNs: an alias can later be pointed at a different key, which would silently change
+          what encrypts your data.
+        </p>
+        <KeyArnsForm
+          draftId={draft.id}
+          context={keyArnContext(draft.region)}
+          defaults={{ s3KeyArn: draft.s3KeyArn ?? "", rdsKeyArn: draft.rdsKeyArn ?? "" }}
+        />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Card } from "@/components/ui/card";
+import { parseKeyArn } from "@/lib/byok/arns";
+import { SubmitEnvironment } from "../../_components/submit-environment";
+import { WizardSteps } from "../../_components/wizard-steps";
+import { loadWizardDraft } from "../load-draft";
+
+export const metadata: Metadata = { title: "Create environment · Review & create" };
+
+function KeyRow({ label, arn }: { label: string; arn: string }) {
+  const parsed = parseKeyArn(arn);
+  return (
+    <div className="sm:col-span-2">
+      <dt className="font-medium text-slate-700">{label}</dt>
+      <dd className="font-mono break-all">{arn}</dd>
+      {parsed ? (
+        <dd className="text-slate-600">
+          Account <span className="font-mono">{parsed.accountId}</span> · region <span className="font-mono">{parsed.region}</span>
+          {parsed.multiRegion ? " · multi-region key" : ""}
+        </dd>
+      ) : null}
+    </div>
+  );
+}
+
+export default async function ReviewPage({ params }: { params: Promise<{ draftId: string }> }) {
+  const { draftId } = await params;
+  const { draft, reachable } = await loadWizardDraft(draftId, "review");
+  const byok = draft.encryptionMode === "CUSTOMER_MANAGED";
+  const edit = (step: string) => (
+    <Link href={`/environments/new/${draft.id}/${step}`} className="text-sm text-blue-700 underline">
+      Change<span className="sr-only"> {step}</span>
+    </Link>
+  );
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold">Create environment</h1>
+      <WizardSteps current="review" encryptionMode={draft.encryptionMode} reachable={reachable} draftId={draft.id} />
+      <Card className="space-y-5">
+        <h2 className="text-lg font-semibold">Review &amp; create</h2>
+        <dl className="grid grid-cols-1 gap-4 text-sm sm:grid-cols-2">
+          <div>
+            <dt className="font-medium text-slate-700">Environment name {edit("basics")}</dt>
+            <dd>{draft.name}</dd>
+          </div>
+          <div>
+            <dt className="font-medium text-slate-700">Region</dt>
+            <dd className="font-mono">{draft.region}</dd>
+          </div>
+          <div className="sm:col-span-2">
+            <dt className="font-medium text-slate-700">Encryption at rest {edit("encryption")}</dt>
+            <dd>{byok ? "Customer-managed keys (BYOK)" : "Vendor-managed keys"}</dd>
+          </div>
+          {byok && draft.s3KeyArn && draft.rdsKeyArn ? (
+            <>
+              <KeyRow label="S3 key ARN" arn={draft.s3KeyArn} />
+              <KeyRow label="RDS key ARN" arn={draft.rdsKeyArn} />
+            </>
+          ) : null}
+        </dl>
+        <p role="note" className="rounded-md border border-amber-400 bg-amber-50 p-3 text-sm text-amber-950">
+          {byok
+            ? "Provisioning starts right away and uses your keys: the first write to object storage and the creation of the database check that our platform role can use them. After provisioning, the encryption settings can no longer be changed."
+            : "Provisioning starts right away. The encryption mode can no longer be changed afterwards."}
+        </p>
+        <SubmitEnvironment draftId={draft.id} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "@playwright/test";
+import { demoUsers, expect, signIn, test } from "../fixtures/portal";
+import { startByokDraft } from "../fixtures/wizard";
+
+async function expectNoSeriousViolations(page: Page, where: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
+  expect(
+    serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`),
+    where,
+  ).toEqual([]);
+}
+
+test("axe finds no serious or critical violation on sign-in, every wizard step and the environment page", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto("/sign-in");
+  await expectNoSeriousViolations(page, "sign-in");
+  await signIn(page, demoUsers.acme.email);
+  await expectNoSeriousViolations(page, "environments");
+  await page.goto("/environments/new");
+  await expectNoSeriousViolations(page, "basics");
+  const draftId = await startByokDraft(page, `A11y ${Date.now().toString(36)}`);
+  await expectNoSeriousViolations(page, "create your keys: statements tab");
+  await page.getByRole("tab", { name: "CloudFormation template" }).click();
+  await expectNoSeriousViolations(page, "create your keys: template tab");
+  await page.goto(`/environments/new/${draftId}/encryption`);
+  await expectNoSeriousViolations(page, "encryption");
+  await page.goto(`/environments/new/${draftId}/key-arns`);
+  await page.getByLabel("S3 key ARN").fill("arn:aws:kms:eu-west-1:123456789012:alias/oops");
+  await expect(page.locator("#s3KeyArn-error")).toBeVisible();
+  await expectNoSeriousViolations(page, "key ARNs with an error");
+  await page.getByLabel("S3 key ARN").fill("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+  await page.getByLabel("RDS key ARN").fill("arn:aws:kms:eu-west-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321");
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page).toHaveURL(/\/review$/);
+  await expectNoSeriousViolations(page, "review");
+  await page.goto(`/environments/${draftId}`);
+  await expectNoSeriousViolations(page, "environment page (draft)");
+});
+
+test("the wizard works by keyboard alone", async ({ page }) => {
+  await signIn(page, demoUsers.acme.email);
+  await page.goto("/environments/new");
+  await page.getByLabel("Environment name").focus();
+  await page.keyboard.type(`Keyboard ${Date.now().toString(36)}`);
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Region")).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Next" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/encryption$/);
+
+  await page.getByLabel("Vendor-managed").focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(page.getByLabel("Customer-managed (BYOK)")).toBeChecked();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Next" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/keys$/);
+
+  const statementsTab = page.getByRole("tab", { name: "Key policy statements" });
+  await statementsTab.focus();
+  await page.keyboard.press("ArrowRight");
+  await expect(page.getByRole("tab", { name: "CloudFormation template" })).toBeFocused();
+  await expect(page.getByRole("tab", { name: "CloudFormation template" })).toHaveAttribute("aria-selected", "true");
+  await page.getByRole("button", { name: "Next" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/key-arns$/);
+
+  await page.getByLabel("S3 key ARN").focus();
+  await page.keyboard.type("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("RDS key ARN")).toBeFocused();
+  await page.keyboard.type("arn:aws:kms:eu-west-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321");
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Next" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/review$/);
+  await page.getByRole("button", { name: "Create environment" }).focus();
+  await expect(page.getByRole("button", { name: "Create environment" })).toBeFocused();
+});

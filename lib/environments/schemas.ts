@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+/** Shared by the wizard's forms (through zodResolver) and its server actions. */
+
+export const WIZARD_STEPS = ["basics", "encryption", "keys", "key-arns", "review"] as const;
+export type WizardStep = (typeof WIZARD_STEPS)[number];
+
+export const environmentNameSchema = z
+  .string({ error: "Enter a name for the environment." })
+  .trim()
+  .min(3, "Use at least 3 characters for the environment name.")
+  .max(40, "Keep the environment name to 40 characters or fewer.")
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 _-]*$/,
+    "Use letters, digits, spaces, hyphens and underscores only, starting with a letter or digit.",
+  );
+
+export function basicsSchema(supportedRegions: readonly string[]) {
+  return z.object({
+    name: environmentNameSchema,
+    region: z
+      .string({ error: "Choose a region." })
+      .refine((region) => supportedRegions.includes(region), {
+        message: `Choose one of the supported regions: ${supportedRegions.join(", ")}.`,
+      }),
+  });
+}
+export type BasicsInput = z.infer<ReturnType<typeof basicsSchema>>;
+
+export const encryptionSchema = z.object({
+  encryptionMode: z.enum(["VENDOR_MANAGED", "CUSTOMER_MANAGED"], {
+    error: "Choose who manages the encryption keys.",
+  }),
+});
+export type EncryptionInput = z.infer<typeof encryptionSchema>;
+
+export const environmentIdSchema = z.uuid({ error: "That environment id is not valid." });
+
+/** The steps a draft goes through, given its encryption mode. */
+export function applicableSteps(encryptionMode: "VENDOR_MANAGED" | "CUSTOMER_MANAGED"): WizardStep[] {
+  return encryptionMode === "CUSTOMER_MANAGED" ? [...WIZARD_STEPS] : ["basics", "encryption", "review"];
+}
+
+export function stepIndex(step: string): number {
+  return WIZARD_STEPS.indexOf(step as WizardStep);
+}
+
+/** The first step of a draft that still needs the customer (review when all are done). */
+export function firstIncompleteStep(draft: {
+  wizardStep: string;
+  encryptionMode: "VENDOR_MANAGED" | "CUSTOMER_MANAGED";
+  s3KeyArn: string | null;
+  rdsKeyArn: string | null;
+}): WizardStep {
+  const completed = stepIndex(draft.wizardStep);
+  for (const step of applicableSteps(draft.encryptionMode)) {
+    if (step === "review") return "review";
+    if (stepIndex(step) > completed) return step;
+    if (step === "key-arns" && (!draft.s3KeyArn || !draft.rdsKeyArn)) return step;
+  }
+  return "review";
+}

@@ -1,0 +1,97 @@
+import "server-only";
+import { recordAudit } from "@/lib/audit/record";
+import { requireOwnOrganization } from "@/lib/auth/session";
+import { keyArnsSchema } from "@/lib/byok/arns";
+import { db } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { queueProvisioningAttempt } from "@/lib/provisioning/queue";
+import { keyArnContext } from "./draft";
+import { environmentIdSchema, firstIncompleteStep } from "./schemas";
+
+/**
+ * "Create environment": DRAFT → PROVISIONING and one provisioning attempt, atomically.
+ * A second click, a second tab or a retried request finds the draft already submitted and
+ * gets the same environment back: the conditional update lets exactly one caller through.
+ */
+export async function submitEnvironment(options: { environmentId: string }): Promise<{ environmentId: string; alreadySubmitted: boolean }> {
+  const caller = await requireOwnOrganization();
+  const id = environmentIdSchema.safeParse(options.environmentId);
+  if (!id.success) throw new AppError("NOT_FOUND");
+  const draft = await db().environment.findFirst({ where: { id: id.data, organizationId: caller.organizationId } });
+  if (!draft) throw new AppError("NOT_FOUND");
+  if (draft.status !== "DRAFT") return { environmentId: draft.id, alreadySubmitted: true };
+  if (firstIncompleteStep(draft) !== "review") {
+    throw new AppError("VALIDATION", "Some wizard steps are not complete yet; finish them before creating the environment.");
+  }
+  if (draft.encryptionMode === "CUSTOMER_MANAGED") {
+    // The server re-checks what it stored, against today's configuration.
+    const keys = keyArnsSchema(keyArnContext(draft.region)).safeParse({ s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn });
+    if (!keys.success) {
+      throw new AppError("VALIDATION", "The key ARNs need attention: go back to “Provide your key ARNs”.");
+    }
+  }
+  return db().$transaction(async (tx) => {
+    const claimed = await tx.environment.updateMany({
+      where: { id: draft.id, organizationId: caller.organizationId, status: "DRAFT" },
+      data: { status: "PROVISIONING" },
+    });
+    if (claimed.count === 0) return { environmentId: draft.id, alreadySubmitted: true };
+    await recordAudit(tx, {
+      organizationId: caller.organizationId,
+      environmentId: draft.id,
+      actor: { type: "user", userId: caller.userId },
+      action: "environment.submitted",
+      ipAddress: caller.ipAddress,
+      details: { encryptionMode: draft.encryptionMode, region: draft.region, s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn },
+    });
+    await queueProvisioningAttempt(tx, { environmentId: draft.id, trigger: "create", requestedById: caller.userId });
+    return { environmentId: draft.id, alreadySubmitted: false };
+  });
+}
+
+/** "Retry provisioning" after a failure, once the customer has fixed the key. */
+export async function retryProvisioning(options: { environmentId: string }): Promise<{ retried: boolean }> {
+  const caller = await requireOwnOrganization();
+  const id = environmentIdSchema.safeParse(options.environmentId);
+  if (!id.success) throw new AppError("NOT_FOUND");
+  const environment = await db().environment.findFirst({ where: { id: id.data, organizationId: caller.organizationId } });
+  if (!environment) throw new AppError("NOT_FOUND");
+  return requeueFailedEnvironment({
+    environmentId: environment.id,
+    organizationId: environment.organizationId,
+    actor: { type: "user", userId: caller.userId },
+    ipAddress: caller.ipAddress,
+  });
+}
+
+/**
+ * FAILED → PROVISIONING with a new attempt that resumes from the failed step. Only one of
+ * several concurrent retries gets through. Callers authorise first (customer or support).
+ */
+export async function requeueFailedEnvironment(options: {
+  environmentId: string;
+  organizationId: string;
+  actor: { type: "user" | "support"; userId: string };
+  ipAddress: string | null;
+}): Promise<{ retried: boolean }> {
+  return db().$transaction(async (tx) => {
+    const claimed = await tx.environment.updateMany({
+      where: { id: options.environmentId, organizationId: options.organizationId, status: "FAILED" },
+      data: { status: "PROVISIONING" },
+    });
+    if (claimed.count === 0) return { retried: false };
+    await recordAudit(tx, {
+      organizationId: options.organizationId,
+      environmentId: options.environmentId,
+      actor: options.actor,
+      action: "provisioning.retry_requested",
+      ipAddress: options.ipAddress,
+    });
+    await queueProvisioningAttempt(tx, {
+      environmentId: options.environmentId,
+      trigger: options.actor.type === "support" ? "support-retry" : "retry",
+      requestedById: options.actor.userId,
+    });
+    return { retried: true };
+  });
+}
