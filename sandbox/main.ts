@@ -1,0 +1,30 @@
+/**
+ * Standalone sandbox: `npx tsx sandbox/main.ts`.
+ * SANDBOX_PORT (default 4566), SANDBOX_STATE_FILE (default .data/sandbox-state.json),
+ * SANDBOX_RDS_DELAY_MS (default 2000), SANDBOX_QUIET=1 to silence request logs.
+ */
+import { startSandbox } from "./server";
+
+const port = Number(process.env.SANDBOX_PORT ?? 4566);
+const stateFile = process.env.SANDBOX_STATE_FILE ?? ".data/sandbox-state.json";
+const rdsCreateDelayMs = Number(process.env.SANDBOX_RDS_DELAY_MS ?? 2000);
+const quiet = process.env.SANDBOX_QUIET === "1";
+
+const sandbox = await startSandbox({
+  port,
+  stateFile,
+  rdsCreateDelayMs,
+  log: quiet ? undefined : (line) => process.stdout.write(`[sandbox] ${line}\n`),
+});
+process.stdout.write(`[sandbox] AWS sandbox on ${sandbox.url} (state: ${stateFile})\n`);
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`[sandbox] ${signal}: saving state and stopping\n`);
+  await sandbox.close();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));

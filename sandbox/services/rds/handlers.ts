@@ -1,0 +1,235 @@
+/**
+ * Aurora clusters. With a KMS key, RDS calls DescribeKey and CreateGrant as the caller
+ * through the RDS service (`kms:ViaService = rds.<region>.amazonaws.com`,
+ * `kms:GrantIsForAWSResource = true`); any refusal surfaces as KMSKeyNotAccessibleFault.
+ */
+import { randomBytes } from "node:crypto";
+import { ServiceError } from "../../errors";
+import { type Input, isRecord, optBoolean, optList, optNumber, optString, reqString } from "../../input";
+import { accessDeniedMessage, decideIdentity } from "../../policy/evaluator";
+import type { AuthzRequest } from "../../policy/types";
+import { regional } from "../../state";
+import type { CallContext, Handler, Output, World } from "../../world";
+import type { KmsService } from "../kms/handlers";
+import type { DbCluster } from "./model";
+
+/** XML element names RDS uses for list members. */
+export const RDS_MEMBER_NAMES: Record<string, string> = {
+  DBClusters: "DBCluster",
+  AvailabilityZones: "AvailabilityZone",
+  TagList: "Tag",
+  DBClusterMembers: "DBClusterMember",
+  VpcSecurityGroups: "VpcSecurityGroupMembership",
+};
+
+const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$/;
+
+const ENGINES: Record<string, { version: string; port: number }> = {
+  "aurora-postgresql": { version: "16.4", port: 5432 },
+  "aurora-mysql": { version: "8.0.mysql_aurora.3.08.0", port: 3306 },
+};
+
+function parameterValue(message: string): ServiceError {
+  return new ServiceError("InvalidParameterValue", message, 400);
+}
+
+export function createRdsService(world: World, kms: KmsService): { name: string; handlers: Record<string, Handler> } {
+  const clusters = (account: string, region: string) => regional(world.state.rds, account, region, (): { clusters: Record<string, DbCluster> } => ({ clusters: {} })).clusters;
+
+  function authorize(ctx: CallContext, action: string, resource: string): void {
+    const request: AuthzRequest = {
+      principal: { arn: ctx.principal.arn, accountId: ctx.principal.accountId, roleArn: ctx.principal.roleArn },
+      action: `rds:${action}`,
+      resource,
+      context: { "aws:PrincipalAccount": ctx.principal.accountId },
+    };
+    const decision = decideIdentity(request, ctx.principal.identityPolicies);
+    if (!decision.allowed) throw new ServiceError("AccessDenied", accessDeniedMessage(request, decision), 403);
+  }
+
+  /** Applies the clock: creating → available, deleting → gone. */
+  function refresh(account: string, region: string): Record<string, DbCluster> {
+    const all = clusters(account, region);
+    const now = world.now().getTime();
+    for (const [id, c] of Object.entries(all)) {
+      if (c.deletingSince && Date.parse(c.deletingSince) + world.rdsCreateDelayMs <= now) {
+        delete all[id];
+        world.changed();
+      }
+    }
+    return all;
+  }
+
+  function status(c: DbCluster): string {
+    if (c.deletingSince) return "deleting";
+    return world.now().getTime() < Date.parse(c.availableAt) ? "creating" : "available";
+  }
+
+  function describe(c: DbCluster): Output {
+    const suffix = `${c.identifier}.cluster-${c.resourceId.slice(-12).toLowerCase()}.${c.region}.rds.amazonaws.com`;
+    const out: Output = {
+      AllocatedStorage: 1,
+      AvailabilityZones: [`${c.region}a`, `${c.region}b`, `${c.region}c`],
+      BackupRetentionPeriod: 1,
+      DatabaseName: c.databaseName,
+      DBClusterIdentifier: c.identifier,
+      DBClusterParameterGroup: `default.${c.engine}${c.engine === "aurora-postgresql" ? "16" : "8.0"}`,
+      DBSubnetGroup: "default",
+      Status: status(c),
+      Endpoint: suffix,
+      ReaderEndpoint: suffix.replace(".cluster-", ".cluster-ro-"),
+      MultiAZ: false,
+      Engine: c.engine,
+      EngineVersion: c.engineVersion,
+      Port: c.port,
+      MasterUsername: c.masterUsername,
+      DBClusterMembers: [],
+      VpcSecurityGroups: [],
+      StorageEncrypted: c.storageEncrypted,
+      KmsKeyId: c.kmsKeyArn,
+      DbClusterResourceId: c.resourceId,
+      DBClusterArn: c.arn,
+      ClusterCreateTime: new Date(c.createdAt),
+      EngineMode: "provisioned",
+      DeletionProtection: c.deletionProtection,
+      HttpEndpointEnabled: false,
+      CopyTagsToSnapshot: false,
+      TagList: c.tags,
+    };
+    return out;
+  }
+
+  function findCluster(ctx: CallContext, identifier: string): DbCluster {
+    const id = identifier.startsWith("arn:") ? (identifier.split(":cluster:")[1] ?? "") : identifier;
+    const cluster = refresh(ctx.principal.accountId, ctx.region)[id.toLowerCase()];
+    if (!cluster) throw new ServiceError("DBClusterNotFoundFault", `DBCluster ${identifier} not found.`, 404);
+    return cluster;
+  }
+
+  function readTags(input: Input): Array<{ Key: string; Value: string }> {
+    return (optList(input, "Tags") ?? []).flatMap((t) =>
+      isRecord(t) && typeof t.Key === "string" ? [{ Key: t.Key, Value: typeof t.Value === "string" ? t.Value : "" }] : [],
+    );
+  }
+
+  /** Validates the key the way RDS does, as the caller, through RDS. Returns the key ARN and grant id. */
+  async function useKey(ctx: CallContext, keyIdInput: string, clusterArn: string): Promise<{ keyArn: string; grantId: string }> {
+    const via: CallContext = { ...ctx, viaService: `rds.${ctx.region}.amazonaws.com` };
+    const refused = () =>
+      new ServiceError(
+        "KMSKeyNotAccessibleFault",
+        `The specified KMS key [${keyIdInput}] does not exist, is not enabled or you do not have permissions to access it.`,
+        400,
+      );
+    let keyArn: string;
+    try {
+      const described = await kms.call("DescribeKey", { KeyId: keyIdInput }, via);
+      const meta = described.KeyMetadata;
+      if (!isRecord(meta) || meta.KeyState !== "Enabled" || typeof meta.Arn !== "string") throw refused();
+      keyArn = meta.Arn;
+      const grant = await kms.call(
+        "CreateGrant",
+        {
+          KeyId: keyArn,
+          GranteePrincipal: `rds.${ctx.region}.amazonaws.com`,
+          RetiringPrincipal: `rds.${ctx.region}.amazonaws.com`,
+          Operations: ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant", "RetireGrant", "DescribeKey"],
+          Constraints: { EncryptionContextSubset: { "aws:rds:db-id": clusterArn.split(":").pop() ?? "" } },
+        },
+        via,
+      );
+      if (typeof grant.GrantId !== "string") throw refused();
+      return { keyArn, grantId: grant.GrantId };
+    } catch (error) {
+      if (error instanceof ServiceError && error.code === "KMSKeyNotAccessibleFault") throw error;
+      // Faults injected as throttling or 5xx on KMS stay what they are; everything else is "not accessible".
+      if (error instanceof ServiceError && (error.code === "ThrottlingException" || error.status >= 500)) throw error;
+      throw refused();
+    }
+  }
+
+  const handlers: Record<string, Handler> = {
+    async CreateDBCluster(input, ctx) {
+      const identifier = reqString(input, "DBClusterIdentifier", "InvalidParameterValue");
+      if (!IDENTIFIER.test(identifier) || identifier.length > 63) {
+        throw parameterValue("The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.");
+      }
+      const id = identifier.toLowerCase();
+      const engine = reqString(input, "Engine", "InvalidParameterValue");
+      const engineDefaults = ENGINES[engine];
+      if (!engineDefaults || (engine !== "aurora-postgresql" && engine !== "aurora-mysql")) throw parameterValue(`Invalid DB engine: ${engine}`);
+      const arn = `arn:aws:rds:${ctx.region}:${ctx.principal.accountId}:cluster:${id}`;
+      authorize(ctx, "CreateDBCluster", arn);
+      const all = refresh(ctx.principal.accountId, ctx.region);
+      if (all[id]) throw new ServiceError("DBClusterAlreadyExistsFault", "DB Cluster already exists", 400);
+      const kmsKeyId = optString(input, "KmsKeyId");
+      const storageEncryptedInput = optBoolean(input, "StorageEncrypted");
+      if (kmsKeyId && storageEncryptedInput === false) {
+        throw new ServiceError("InvalidParameterCombination", "Cannot specify KmsKeyId when StorageEncrypted is false.", 400);
+      }
+      const storageEncrypted = storageEncryptedInput ?? Boolean(kmsKeyId);
+      if (!optString(input, "MasterUsername") && !optString(input, "SnapshotIdentifier")) {
+        throw parameterValue("The parameter MasterUsername must be provided and must not be blank.");
+      }
+      if (!optString(input, "MasterUserPassword") && !optBoolean(input, "ManageMasterUserPassword")) {
+        throw parameterValue("The parameter MasterUserPassword must be provided and must not be blank, or ManageMasterUserPassword must be true.");
+      }
+      let key: { keyArn: string; grantId: string } | undefined;
+      if (storageEncrypted) {
+        key = await useKey(ctx, kmsKeyId ?? kms.awsManagedKeyArn(ctx.principal.accountId, ctx.region, "rds"), arn);
+      }
+      const now = world.now();
+      const cluster: DbCluster = {
+        identifier: id,
+        arn,
+        resourceId: `cluster-${randomBytes(13).toString("hex").toUpperCase().slice(0, 26)}`,
+        accountId: ctx.principal.accountId,
+        region: ctx.region,
+        engine,
+        engineVersion: optString(input, "EngineVersion") ?? engineDefaults.version,
+        port: optNumber(input, "Port") ?? engineDefaults.port,
+        storageEncrypted,
+        createdAt: now.toISOString(),
+        availableAt: new Date(now.getTime() + world.rdsCreateDelayMs).toISOString(),
+        tags: readTags(input),
+        deletionProtection: optBoolean(input, "DeletionProtection") ?? false,
+      };
+      const masterUsername = optString(input, "MasterUsername");
+      if (masterUsername) cluster.masterUsername = masterUsername;
+      const databaseName = optString(input, "DatabaseName");
+      if (databaseName) cluster.databaseName = databaseName;
+      if (key) {
+        cluster.kmsKeyArn = key.keyArn;
+        cluster.kmsGrantId = key.grantId;
+      }
+      all[id] = cluster;
+      world.changed();
+      return { DBCluster: describe(cluster) };
+    },
+
+    DescribeDBClusters(input, ctx) {
+      authorize(ctx, "DescribeDBClusters", `arn:aws:rds:${ctx.region}:${ctx.principal.accountId}:cluster:*`);
+      const identifier = optString(input, "DBClusterIdentifier");
+      if (identifier) return { DBClusters: [describe(findCluster(ctx, identifier))] };
+      return { DBClusters: Object.values(refresh(ctx.principal.accountId, ctx.region)).map(describe) };
+    },
+
+    DeleteDBCluster(input, ctx) {
+      const cluster = findCluster(ctx, reqString(input, "DBClusterIdentifier", "InvalidParameterValue"));
+      authorize(ctx, "DeleteDBCluster", cluster.arn);
+      if (cluster.deletingSince) throw new ServiceError("InvalidDBClusterStateFault", `DB cluster ${cluster.identifier} is already being deleted.`, 400);
+      if (cluster.deletionProtection) {
+        throw new ServiceError("InvalidParameterCombination", "Cannot delete protected Cluster, please disable deletion protection and try again.", 400);
+      }
+      if (!optBoolean(input, "SkipFinalSnapshot") && !optString(input, "FinalDBSnapshotIdentifier")) {
+        throw new ServiceError("InvalidParameterCombination", "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.", 400);
+      }
+      cluster.deletingSince = world.now().toISOString();
+      if (cluster.kmsKeyArn && cluster.kmsGrantId) kms.retireGrantAsService(cluster.kmsKeyArn, cluster.kmsGrantId);
+      world.changed();
+      return { DBCluster: describe(cluster) };
+    },
+  };
+
+  return { name: "rds", handlers };
+}

@@ -1,0 +1,66 @@
+/** Test helpers: start a sandbox on a free port and build real SDK clients for an identity. */
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { S3Client } from "@aws-sdk/client-s3";
+import { STSClient } from "@aws-sdk/client-sts";
+import { type RunningSandbox, type SandboxOptions, startSandbox } from "./server";
+
+export type Identity = "customer" | "other-customer" | "platform";
+
+export interface ClientSet {
+  kms: KMSClient;
+  s3: S3Client;
+  rds: RDSClient;
+  sts: STSClient;
+  cloudformation: CloudFormationClient;
+}
+
+export function clientsFor(url: string, identity: Identity | string, region = "us-east-1"): ClientSet {
+  const config = {
+    region,
+    endpoint: url,
+    credentials: { accessKeyId: identity, secretAccessKey: identity },
+    maxAttempts: 1,
+  };
+  return {
+    kms: new KMSClient(config),
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    rds: new RDSClient(config),
+    sts: new STSClient(config),
+    cloudformation: new CloudFormationClient(config),
+  };
+}
+
+export async function startTestSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  return startSandbox({ port: 0, rdsCreateDelayMs: 100, ...options });
+}
+
+export interface CaughtError {
+  name: string;
+  message: string;
+  status: number | undefined;
+}
+
+/** Runs `fn`, expecting it to fail; returns the AWS error's name, message and HTTP status. */
+export async function awsError(fn: () => Promise<unknown>): Promise<CaughtError> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof Error) {
+      const meta = (error as Error & { $metadata?: { httpStatusCode?: number } }).$metadata;
+      return { name: error.name, message: error.message, status: meta?.httpStatusCode };
+    }
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+export async function sandboxJson<T>(url: string, path: string, init?: { method?: string; body?: unknown }): Promise<T> {
+  const res = await fetch(`${url}${path}`, {
+    method: init?.method ?? "GET",
+    headers: init?.body === undefined ? undefined : { "content-type": "application/json" },
+    body: init?.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return (await res.json()) as T;
+}
