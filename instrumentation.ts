@@ -1,15 +1,7 @@
-/** Parses the configuration when the server boots, so a bad value stops it at once. */
+/** Runs once when the server boots (Node.js runtime only; see lib/server-startup.ts). */
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { env, ConfigError } = await import("./lib/env");
-    try {
-      env();
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        console.error(error.message);
-        process.exit(1);
-      }
-      throw error;
-    }
+    const { startServer } = await import("./lib/server-startup");
+    await startServer();
   }
 }

@@ -10,9 +10,9 @@ test("template route: deploy, paste the payload, provision, then add aliases wit
   test.setTimeout(180_000);
   const workspace = customerWorkspace();
   await signIn(page, demoUsers.acme.email);
-  await page.goto("/environments/new");
-  await page.screenshot({ path: shots("1-basics"), fullPage: true });
-  const draftId = await startByokDraft(page, `Happy ${Date.now().toString(36)}`);
+  const draftId = await startByokDraft(page, `Happy ${Date.now().toString(36)}`, "eu-west-1", async (step) => {
+    await page.screenshot({ path: shots(step === "basics" ? "1-basics" : "2-encryption"), fullPage: true });
+  });
   await page.screenshot({ path: shots("3-create-your-keys"), fullPage: true });
 
   await page.getByRole("tab", { name: "CloudFormation template" }).click();

@@ -102,7 +102,9 @@ test("confused deputy: another customer's key, trusting the platform only for Gl
   await provision(page, foreignKeyArn, rdsKeyArn);
   await waitForStatus(page, "Failed");
   await expect(failure(page)).toContainText("AccessDenied");
-  const uses = (await sandboxTrail()).filter((event) => event.keyArn === foreignKeyArn && event.result === "allowed" && event.action !== "DescribeKey");
-  expect(uses).toEqual([]);
+  // The platform asked to use the key (through S3) and was refused; nothing was ever encrypted with it.
+  const platformCalls = (await sandboxTrail()).filter((event) => event.keyArn === foreignKeyArn && event.principal.includes("byok-platform"));
+  expect(platformCalls.some((event) => event.action === "GenerateDataKey" && event.result === "denied")).toBe(true);
+  expect(platformCalls.filter((event) => event.result === "allowed" && event.action !== "DescribeKey")).toEqual([]);
   await page.close();
 });

@@ -30,9 +30,9 @@ export function KeysDiagram({ brandName }: { brandName: string }) {
         <rect x="422" y="160" width="190" height="40" rx="8" fill="#fff" stroke="#475569" />
         <text x="438" y="185" fontSize="12" fill="#0f172a">Aurora cluster</text>
         <line x1="420" y1="124" x2="222" y2="86" stroke="#334155" strokeWidth="1.5" markerEnd="url(#arrow)" />
-        <text x="262" y="94" fontSize="11" fill="#334155">via S3, this environment only</text>
+        <text x="236" y="76" fontSize="11" fill="#334155">via S3, this environment only</text>
         <line x1="420" y1="180" x2="222" y2="162" stroke="#334155" strokeWidth="1.5" markerEnd="url(#arrow)" />
-        <text x="262" y="186" fontSize="11" fill="#334155">via RDS, grants for AWS only</text>
+        <text x="236" y="200" fontSize="11" fill="#334155">via RDS, grants for AWS only</text>
         <line x1="517" y1="86" x2="517" y2="102" stroke="#334155" strokeWidth="1.5" markerEnd="url(#arrow)" />
       </svg>
     </figure>
