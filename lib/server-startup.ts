@@ -1,5 +1,5 @@
 import { ConfigError, env } from "./env";
-import { startProvisioningWorker } from "./provisioning/worker";
+import { ensureProvisioningWorker } from "./provisioning/worker";
 
 /**
  * Node.js server start-up: parse the configuration (a bad value stops the server at once)
@@ -17,7 +17,8 @@ export async function startServer(): Promise<void> {
     throw error;
   }
   if (process.env.PROVISIONING_WORKER === "off") return;
-  const worker = await startProvisioningWorker();
+  // One worker per process, kept across dev reloads.
+  const worker = await ensureProvisioningWorker();
   const stop = () => {
     void worker.stop().finally(() => process.exit(0));
   };

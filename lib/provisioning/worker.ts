@@ -1,0 +1,237 @@
+import PgBoss from "pg-boss";
+import pg from "pg";
+import { z } from "zod";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import type { ProvisioningHooks, ProvisioningTimings } from "./context";
+import { ENVIRONMENT_LOCK_HELD_SQL } from "./lock";
+import { PROVISIONING_CHANNEL } from "./queue";
+import { runProvisioningAttempt, type RunOutcome } from "./run";
+
+/**
+ * The provisioning worker: a pg-boss queue (schema "pgboss") whose jobs say "provision this
+ * environment". Jobs are made from the attempt rows, which are the durable truth:
+ *   - on NOTIFY from queueProvisioningAttempt (sent only when the caller's transaction commits),
+ *   - by a sweep at start and every `sweepIntervalMs` for any QUEUED or RUNNING attempt whose
+ *     environment lock nobody holds (a missed notification, a crashed or stopped process).
+ * The queue keeps at most one waiting job per environment (policy "short", singletonKey =
+ * environment id); the advisory lock taken by each run makes any extra job a no-op.
+ */
+export const PROVISIONING_QUEUE = "byok-provisioning";
+
+export interface ProvisioningWorkerOptions {
+  /** Runs of different environments at the same time in this process. Default 2. */
+  concurrency?: number;
+  /** Default 30 s. */
+  sweepIntervalMs?: number;
+  /** How often an idle pg-boss worker looks for jobs (a NOTIFY wakes it at once). Default 5 s. */
+  pollingIntervalSeconds?: number;
+  hooks?: ProvisioningHooks;
+  timings?: Partial<ProvisioningTimings>;
+  log?: (line: string) => void;
+}
+
+export interface ProvisioningWorker {
+  /** Enqueues every open attempt nobody is running; returns how many jobs were sent. */
+  sweep(): Promise<number>;
+  /** Stops taking jobs, interrupts running attempts at their next call (they resume on the next start). */
+  stop(): Promise<void>;
+}
+
+const jobDataSchema = z.object({ environmentId: z.uuid() });
+type JobData = z.infer<typeof jobDataSchema>;
+
+export async function startProvisioningWorker(options: ProvisioningWorkerOptions = {}): Promise<ProvisioningWorker> {
+  // The same database as db() and the runs' locks: the configured one.
+  const databaseUrl = env().databaseUrl;
+  const log = options.log ?? ((line: string) => console.log(`[provisioning] ${line}`));
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const boss = new PgBoss({ connectionString: databaseUrl, schema: "pgboss", max: concurrency + 2, application_name: "byok-provisioning" });
+  boss.on("error", (error) => log(`queue error: ${error.message}`));
+  await boss.start();
+  try {
+    return await serve(boss, options, log, concurrency);
+  } catch (error) {
+    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (line: string) => void, concurrency: number): Promise<ProvisioningWorker> {
+  const databaseUrl = env().databaseUrl;
+  const shutdown = new AbortController();
+  const running = new Set<Promise<unknown>>();
+  await boss.createQueue(PROVISIONING_QUEUE, {
+    name: PROVISIONING_QUEUE,
+    policy: "short",
+    // Retries cover infrastructure trouble (the database went away mid-run); AWS failures
+    // are recorded on the step and end the job normally.
+    retryLimit: 10,
+    retryDelay: 15,
+    retryBackoff: true,
+    // Longer than any run (an Aurora cluster takes minutes); the lock, not expiry, guards overlap.
+    expireInSeconds: 3 * 60 * 60,
+  });
+
+  async function handle(jobs: PgBoss.Job<JobData>[]): Promise<void> {
+    for (const job of jobs) {
+      const data = jobDataSchema.safeParse(job.data);
+      if (!data.success) {
+        log(`ignoring job ${job.id} with malformed data`);
+        continue;
+      }
+      const attempt = await db().provisioningAttempt.findFirst({
+        where: { environmentId: data.data.environmentId, status: { in: ["QUEUED", "RUNNING"] } },
+        orderBy: { number: "desc" },
+        select: { id: true },
+      });
+      if (!attempt) continue;
+      const run: Promise<RunOutcome> = runProvisioningAttempt(attempt.id, options.hooks, {
+        jobId: job.id,
+        timings: options.timings,
+        signal: shutdown.signal,
+      });
+      running.add(run);
+      try {
+        const outcome = await run;
+        log(`attempt ${attempt.id} (environment ${data.data.environmentId}): ${outcome}`);
+      } finally {
+        running.delete(run);
+      }
+    }
+  }
+
+  const workerIds: string[] = [];
+  for (let i = 0; i < concurrency; i += 1) {
+    workerIds.push(
+      await boss.work<JobData>(PROVISIONING_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 5 }, handle),
+    );
+  }
+
+  async function enqueue(environmentId: string): Promise<boolean> {
+    if (shutdown.signal.aborted) return false;
+    const data: JobData = { environmentId };
+    const id = await boss.send(PROVISIONING_QUEUE, data, { singletonKey: environmentId });
+    for (const workerId of workerIds) boss.notifyWorker(workerId);
+    return id !== null;
+  }
+
+  async function sweep(): Promise<number> {
+    const open = await db().$queryRawUnsafe<Array<{ environmentId: string }>>(
+      `SELECT DISTINCT a."environmentId"::text AS "environmentId"
+         FROM provisioning_attempt a
+        WHERE a.status IN ('QUEUED', 'RUNNING') AND NOT ${ENVIRONMENT_LOCK_HELD_SQL}`,
+    );
+    let sent = 0;
+    for (const row of open) if (await enqueue(row.environmentId)) sent += 1;
+    return sent;
+  }
+
+  const sweepSafely = () => sweep().catch((error: unknown) => log(`sweep failed: ${String(error)}`));
+  const listener = await listen(
+    databaseUrl,
+    (environmentId) => {
+      enqueue(environmentId).catch((error: unknown) => log(`could not enqueue ${environmentId}: ${String(error)}`));
+    },
+    log,
+    // After a reconnect, catch up on whatever was committed while nobody listened.
+    sweepSafely,
+  );
+  await sweepSafely();
+  const timer = setInterval(sweepSafely, options.sweepIntervalMs ?? 30_000);
+  timer.unref();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    sweep,
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(timer);
+        shutdown.abort();
+        await listener.close();
+        await Promise.allSettled([...running]);
+        await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
+      })();
+      return stopped;
+    },
+  };
+}
+
+const holder = globalThis as unknown as { __byokProvisioningWorker?: Promise<ProvisioningWorker> };
+
+/**
+ * For instrumentation.ts: one worker per process, even when Next runs register() again after
+ * a reload in development. A failed start is not cached, so the next call tries again.
+ */
+export function ensureProvisioningWorker(options?: ProvisioningWorkerOptions): Promise<ProvisioningWorker> {
+  holder.__byokProvisioningWorker ??= startProvisioningWorker(options).catch((error: unknown) => {
+    holder.__byokProvisioningWorker = undefined;
+    throw error;
+  });
+  return holder.__byokProvisioningWorker;
+}
+
+/** LISTENs on the provisioning channel, reconnecting every few seconds while the connection is down. */
+async function listen(
+  databaseUrl: string,
+  onEnvironment: (environmentId: string) => void,
+  log: (line: string) => void,
+  onReconnect: () => void,
+): Promise<{ close(): Promise<void> }> {
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  const scheduleReconnect = () => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().then(onReconnect, (error: unknown) => {
+        log(`listener reconnect failed: ${String(error)}`);
+        scheduleReconnect();
+      });
+    }, 2_000);
+    retry.unref();
+  };
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: databaseUrl, application_name: "byok-provisioning-listener" });
+    const lost = () => {
+      if (client !== next) return;
+      client = undefined;
+      next.end().catch(() => undefined);
+      scheduleReconnect();
+    };
+    next.on("notification", (message) => {
+      if (message.channel === PROVISIONING_CHANNEL && message.payload) onEnvironment(message.payload);
+    });
+    next.on("error", (error) => {
+      log(`listener connection error: ${error.message}`);
+      lost();
+    });
+    next.on("end", lost);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${PROVISIONING_CHANNEL}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    if (closed) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    client = next;
+  };
+
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => undefined);
+    },
+  };
+}
