@@ -39,8 +39,10 @@ async function vitest(project: "unit" | "integration") {
   const output = path.join(resultsDir, `vitest-${project}.json`);
   rmSync(output, { force: true });
   const code = await run(bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${output}`]);
-  const report = readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }>(output);
-  const failed = (report?.numFailedTests ?? 0) + (code !== 0 && !report?.numFailedTests ? 1 : 0);
+  const report = readJson<{ numTotalTests: number; numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }>(output);
+  // A stage that exits non-zero, or runs no test at all, counts as a failure even when no test failed.
+  const broken = (code !== 0 && !report?.numFailedTests) || !report?.numTotalTests;
+  const failed = (report?.numFailedTests ?? 0) + (broken ? 1 : 0);
   results.push({ name: `${project} tests`, passed: report?.numPassedTests ?? 0, failed, skipped: (report?.numPendingTests ?? 0) + (report?.numTodoTests ?? 0) });
 }
 
@@ -51,7 +53,8 @@ async function e2e() {
   const code = await run(bin("tsx"), ["scripts/e2e.ts"]);
   const report = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(output);
   const stats = report?.stats;
-  const failed = (stats?.unexpected ?? 0) + (stats?.flaky ?? 0) + (code !== 0 && !stats?.unexpected ? 1 : 0);
+  const broken = (code !== 0 && !stats?.unexpected) || !stats?.expected;
+  const failed = (stats?.unexpected ?? 0) + (stats?.flaky ?? 0) + (broken ? 1 : 0);
   results.push({ name: "e2e tests", passed: stats?.expected ?? 0, failed, skipped: stats?.skipped ?? 0 });
 }
 

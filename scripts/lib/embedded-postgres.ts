@@ -23,7 +23,8 @@ const PASSWORD = "postgres";
 function unreachableAncestor(dir: string): string | undefined {
   let current = path.dirname(path.resolve(dir));
   while (true) {
-    if ((statSync(current).mode & 0o001) === 0) return current;
+    // Folders not made yet (a fresh clone has no .data/) are created world-enterable.
+    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return current;
     const parent = path.dirname(current);
     if (parent === current) return undefined;
     current = parent;

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { CodeBlock } from "@/components/code-block";
 import { StatusBadge } from "@/components/status-badge";
 import { Card } from "@/components/ui/card";
-import { parseKeyArn } from "@/lib/byok/arns";
+import { KeyArnSummary } from "@/components/key-arn-summary";
 import { forPage } from "@/lib/auth/guards";
 import { byokMaterial } from "@/lib/environments/byok-material";
 import { getProvisioningStatus } from "@/lib/environments/provisioning-status";
@@ -11,20 +11,6 @@ import { ProvisioningStatus } from "./_components/provisioning-status";
 
 export const metadata: Metadata = { title: "Environment" };
 
-function KeyArn({ label, arn }: { label: string; arn: string }) {
-  const parsed = parseKeyArn(arn);
-  return (
-    <div className="sm:col-span-2">
-      <dt className="font-medium text-slate-700">{label}</dt>
-      <dd className="font-mono break-all">{arn}</dd>
-      {parsed ? (
-        <dd className="text-slate-600">
-          Account <span className="font-mono">{parsed.accountId}</span> · region <span className="font-mono">{parsed.region}</span>
-        </dd>
-      ) : null}
-    </div>
-  );
-}
 
 export default async function EnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
   const { environmentId } = await params;
@@ -92,8 +78,8 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
               {environment.createdBy.name} ({environment.createdBy.email})
             </dd>
           </div>
-          {environment.s3KeyArn ? <KeyArn label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
-          {environment.rdsKeyArn ? <KeyArn label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
+          {environment.s3KeyArn ? <KeyArnSummary label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
+          {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
         </dl>
       </Card>
     </div>

@@ -1,28 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
-import { parseKeyArn } from "@/lib/byok/arns";
+import { KeyArnSummary } from "@/components/key-arn-summary";
 import { SubmitEnvironment } from "../../_components/submit-environment";
 import { WizardSteps } from "../../_components/wizard-steps";
 import { loadWizardDraft } from "../load-draft";
 
 export const metadata: Metadata = { title: "Create environment · Review & create" };
 
-function KeyRow({ label, arn }: { label: string; arn: string }) {
-  const parsed = parseKeyArn(arn);
-  return (
-    <div className="sm:col-span-2">
-      <dt className="font-medium text-slate-700">{label}</dt>
-      <dd className="font-mono break-all">{arn}</dd>
-      {parsed ? (
-        <dd className="text-slate-600">
-          Account <span className="font-mono">{parsed.accountId}</span> · region <span className="font-mono">{parsed.region}</span>
-          {parsed.multiRegion ? " · multi-region key" : ""}
-        </dd>
-      ) : null}
-    </div>
-  );
-}
 
 export default async function ReviewPage({ params }: { params: Promise<{ draftId: string }> }) {
   const { draftId } = await params;
@@ -54,8 +39,8 @@ export default async function ReviewPage({ params }: { params: Promise<{ draftId
           </div>
           {byok && draft.s3KeyArn && draft.rdsKeyArn ? (
             <>
-              <KeyRow label="S3 key ARN" arn={draft.s3KeyArn} />
-              <KeyRow label="RDS key ARN" arn={draft.rdsKeyArn} />
+              <KeyArnSummary label="S3 key ARN" arn={draft.s3KeyArn} />
+              <KeyArnSummary label="RDS key ARN" arn={draft.rdsKeyArn} />
             </>
           ) : null}
         </dl>
