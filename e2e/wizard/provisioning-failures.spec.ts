@@ -27,7 +27,7 @@ test("S3 statement missing: fails at object storage with the KMS AccessDenied, f
   await expect(failure(page)).toContainText("kms:GenerateDataKey");
   await expect(failure(page)).toContainText(s3KeyArn);
   await expect(failure(page)).toContainText("S3 key");
-  await expect(page.getByRole("listitem").filter({ hasText: "Object storage" })).toContainText("Failed");
+  await expect(page.getByRole("list", { name: "Provisioning steps" }).getByRole("listitem").filter({ hasText: "Object storage" })).toContainText("Failed");
 
   await appendStatements(workspace, REGION, s3KeyArn, s3Statements);
   await page.getByRole("button", { name: "Retry provisioning" }).click();
@@ -49,7 +49,7 @@ test("grant flag wrong on the RDS key: fails at the database step", async ({ pag
   const rdsKeyArn = await createKeyWithStatements(workspace, REGION, brokenFlag);
   await provision(page, s3KeyArn, rdsKeyArn);
   await waitForStatus(page, "Failed");
-  await expect(page.getByRole("listitem").filter({ hasText: "Database" })).toContainText("Failed");
+  await expect(page.getByRole("list", { name: "Provisioning steps" }).getByRole("listitem").filter({ hasText: "Database" })).toContainText("Failed");
   await expect(failure(page)).toContainText("KMSKeyNotAccessibleFault");
 });
 

@@ -2,12 +2,8 @@ import "server-only";
 import { getEnvironment } from "./get-environment";
 import { db } from "@/lib/db";
 import { explainProvisioningFailure } from "@/lib/provisioning/explain";
+import { STEP_LABELS } from "./step-labels";
 
-export const STEP_LABELS: Record<string, string> = {
-  "object-storage": "Object storage (S3 buckets and first objects)",
-  database: "Database (Aurora cluster)",
-  finalize: "Finalize (tenant name, encryption settings locked)",
-};
 
 export interface ProvisioningStepView {
   key: string;

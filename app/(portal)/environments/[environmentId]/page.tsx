@@ -1,9 +1,12 @@
 import type { Metadata } from "next";
+import { AuditTimeline } from "@/components/audit-timeline";
 import { CodeBlock } from "@/components/code-block";
+import { buttonClasses } from "@/components/ui/button";
 import { StatusBadge } from "@/components/status-badge";
 import { Card } from "@/components/ui/card";
 import { KeyArnSummary } from "@/components/key-arn-summary";
 import { forPage } from "@/lib/auth/guards";
+import { environmentTimeline } from "@/lib/environments/audit-log";
 import { byokMaterial } from "@/lib/environments/byok-material";
 import { getProvisioningStatus } from "@/lib/environments/provisioning-status";
 import { getEnvironment } from "@/lib/environments/get-environment";
@@ -16,6 +19,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
   const { environmentId } = await params;
   const environment = await forPage(() => getEnvironment({ environmentId }));
   const status = environment.status === "DRAFT" ? null : await forPage(() => getProvisioningStatus({ environmentId }));
+  const timeline = await forPage(() => environmentTimeline({ environmentId }));
   const byok = environment.encryptionMode === "CUSTOMER_MANAGED";
   const tenantCommands = byok && environment.status === "READY" ? byokMaterial(environment).tenantCommands : null;
   return (
@@ -81,6 +85,13 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           {environment.s3KeyArn ? <KeyArnSummary label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
           {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
         </dl>
+      </Card>
+      <Card className="space-y-3">
+        <div className="flex flex-wrap gap-2">
+          <a className={buttonClasses("secondary")} href="/api/audit-log?format=csv">Export your organization&apos;s audit log (CSV)</a>
+          <a className={buttonClasses("secondary")} href="/api/audit-log?format=json">Export (JSON)</a>
+        </div>
+        <AuditTimeline entries={timeline} />
       </Card>
     </div>
   );

@@ -64,7 +64,7 @@ export function ProvisioningStatus({ initial }: { initial: ProvisioningStatusVie
         {data.attempt ? <span className="text-sm text-slate-600">Attempt {data.attempt.number}</span> : null}
       </div>
       {isError ? <p className="text-sm text-amber-800">Live updates paused: the status could not be fetched. Retrying…</p> : null}
-      <ol className="divide-y divide-slate-200 rounded-md border border-slate-200" aria-live="polite">
+      <ol aria-label="Provisioning steps" className="divide-y divide-slate-200 rounded-md border border-slate-200" aria-live="polite">
         {steps.map((step) => (
           <li key={step.key} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
             <span className="font-medium">{step.label}</span>

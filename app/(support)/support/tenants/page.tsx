@@ -1,0 +1,133 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { StatusBadge } from "@/components/status-badge";
+import { buttonClasses } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { forPage } from "@/lib/auth/guards";
+import { env } from "@/lib/env";
+import { listTenants } from "@/lib/support/console";
+import { ENCRYPTION_MODES, ENVIRONMENT_STATUSES, firstValues, TENANT_SORTS, tenantListHref } from "@/lib/support/tenant-query";
+
+export const metadata: Metadata = { title: "Tenants" };
+
+const statusLabel: Record<string, string> = { DRAFT: "Draft", PROVISIONING: "Provisioning", READY: "Ready", FAILED: "Failed" };
+const modeLabel: Record<string, string> = { VENDOR_MANAGED: "Vendor-managed", CUSTOMER_MANAGED: "BYOK" };
+const select = "block w-full rounded-md border border-slate-400 bg-white px-2 py-2 text-sm";
+
+export default async function TenantsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = firstValues(await searchParams);
+  const { query, problems, page } = await forPage(() => listTenants({ searchParams: params }));
+  const regions = env().supportedRegions;
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold">Tenants</h1>
+      <Card>
+        <form method="get" action="/support/tenants" role="search" className="grid gap-4 sm:grid-cols-6">
+          <div className="sm:col-span-6">
+            <label htmlFor="q" className="block text-sm font-medium">Search</label>
+            <input
+              id="q"
+              name="q"
+              defaultValue={query.q ?? ""}
+              aria-describedby="q-hint"
+              className="mt-1 block w-full rounded-md border border-slate-400 px-3 py-2 font-mono text-sm"
+            />
+            <p id="q-hint" className="mt-1 text-xs text-slate-700">
+              Organization, environment or tenant name (part of it), an environment id, or a full key ARN.
+            </p>
+          </div>
+          <div>
+            <label htmlFor="status" className="block text-sm font-medium">Status</label>
+            <select id="status" name="status" defaultValue={query.status ?? ""} className={select}>
+              <option value="">Any</option>
+              {ENVIRONMENT_STATUSES.map((status) => (
+                <option key={status} value={status}>{statusLabel[status]}</option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="mode" className="block text-sm font-medium">Encryption</label>
+            <select id="mode" name="mode" defaultValue={query.mode ?? ""} className={select}>
+              <option value="">Any</option>
+              {ENCRYPTION_MODES.map((mode) => (
+                <option key={mode} value={mode}>{modeLabel[mode]}</option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="region" className="block text-sm font-medium">Region</label>
+            <select id="region" name="region" defaultValue={query.region ?? ""} className={select}>
+              <option value="">Any</option>
+              {regions.map((region) => (
+                <option key={region} value={region}>{region}</option>
+              ))}
+            </select>
+          </div>
+          <div className="sm:col-span-2">
+            <label htmlFor="sort" className="block text-sm font-medium">Sort by</label>
+            <select id="sort" name="sort" defaultValue={query.sort} className={select}>
+              {Object.entries(TENANT_SORTS).map(([value, label]) => (
+                <option key={value} value={value}>{label}</option>
+              ))}
+            </select>
+          </div>
+          <div className="flex items-end">
+            <button type="submit" className={buttonClasses("primary", "w-full")}>Search</button>
+          </div>
+        </form>
+        {problems.length ? (
+          <p role="alert" className="mt-3 text-sm text-amber-900">{problems.join(" ")} Showing all tenants instead.</p>
+        ) : null}
+      </Card>
+      <Card className="p-0">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">Tenants matching the search</caption>
+          <thead className="border-b border-slate-200 text-slate-700">
+            <tr>
+              <th scope="col" className="px-4 py-3 font-medium">Organization</th>
+              <th scope="col" className="px-4 py-3 font-medium">Environments</th>
+              <th scope="col" className="px-4 py-3 font-medium">Regions</th>
+              <th scope="col" className="px-4 py-3 font-medium">Encryption</th>
+              <th scope="col" className="px-4 py-3 font-medium">Worst status</th>
+              <th scope="col" className="px-4 py-3 font-medium">Last activity</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.rows.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="px-4 py-6 text-center text-slate-700">No tenant matches this search.</td>
+              </tr>
+            ) : (
+              page.rows.map((tenant) => (
+                <tr key={tenant.id} className="border-b border-slate-100 last:border-0">
+                  <td className="px-4 py-3">
+                    <Link href={`/support/tenants/${tenant.id}`} className="font-medium text-blue-700 underline">
+                      {tenant.name}
+                    </Link>
+                  </td>
+                  <td className="px-4 py-3">{tenant.environmentCount}</td>
+                  <td className="px-4 py-3 font-mono text-xs">{tenant.regions.join(", ") || "—"}</td>
+                  <td className="px-4 py-3">{tenant.encryptionModes.map((mode) => modeLabel[mode] ?? mode).join(", ") || "—"}</td>
+                  <td className="px-4 py-3">{tenant.worstStatus ? <StatusBadge status={tenant.worstStatus} /> : "—"}</td>
+                  <td className="px-4 py-3">
+                    <time dateTime={tenant.lastActivityAt.toISOString()}>{tenant.lastActivityAt.toISOString().slice(0, 16).replace("T", " ")} UTC</time>
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </Card>
+      <nav aria-label="Pages" className="flex justify-between">
+        {query.cursor ? (
+          <Link href={tenantListHref({ ...query, cursor: undefined })} className={buttonClasses("secondary")}>First page</Link>
+        ) : (
+          <span />
+        )}
+        {page.nextCursor ? (
+          <Link href={tenantListHref({ ...query, cursor: page.nextCursor })} className={buttonClasses("secondary")}>Next page</Link>
+        ) : null}
+      </nav>
+    </div>
+  );
+}

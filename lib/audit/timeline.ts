@@ -1,0 +1,127 @@
+import type { PrismaClient } from "@/generated/prisma/client";
+
+/** Audit events as people read them: who, what, when, from where. */
+export interface TimelineEntry {
+  id: string;
+  at: Date;
+  actorType: string;
+  actor: string;
+  action: string;
+  summary: string;
+  ipAddress: string | null;
+  environmentId: string | null;
+  environmentName: string | null;
+  details: Record<string, unknown>;
+}
+
+const labels: Record<string, string> = {
+  "environment.draft.created": "Started a new environment",
+  "environment.draft.basics_updated": "Changed the name or region",
+  "environment.draft.encryption_chosen": "Chose the encryption mode",
+  "environment.draft.key_arns_accepted": "Provided key ARNs",
+  "environment.draft.key_arns_rejected": "Key ARNs were refused",
+  "environment.template.downloaded": "Downloaded the key template",
+  "environment.submitted": "Created the environment",
+  "provisioning.attempt.queued": "Provisioning queued",
+  "provisioning.attempt.started": "Provisioning started",
+  "provisioning.attempt.resumed": "Provisioning resumed",
+  "provisioning.step.succeeded": "Provisioning step done",
+  "provisioning.step.failed": "Provisioning step failed",
+  "provisioning.step.retrying": "Provisioning step retried",
+  "provisioning.retry_requested": "Retry of provisioning requested",
+  "environment.ready": "Environment ready",
+  "aws.call": "AWS call by the platform",
+};
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+export function describeAuditEvent(action: string, details: Record<string, unknown>): string {
+  const label = labels[action] ?? action;
+  switch (action) {
+    case "aws.call": {
+      const outcome = text(details.outcome) ?? "done";
+      const error = text(details.errorCode) ? ` (${text(details.errorCode)})` : "";
+      return `${label}: ${text(details.service) ?? "aws"} ${text(details.operation) ?? ""} on ${text(details.resource) ?? "?"}${
+        text(details.keyArn) ? ` with key ${text(details.keyArn)}` : ""
+      } → ${outcome}${error}`;
+    }
+    case "environment.draft.key_arns_rejected": {
+      const fieldErrors = details.fieldErrors as Record<string, string[]> | undefined;
+      const reasons = fieldErrors ? Object.values(fieldErrors).flat().join(" ") : "";
+      return `${label}: ${reasons}`;
+    }
+    case "provisioning.step.failed":
+      return `${label}: ${text(details.step) ?? ""} — ${text(details.errorCode) ?? ""} ${text(details.errorMessage) ?? ""}`.trim();
+    case "provisioning.step.succeeded":
+      return `${label}: ${text(details.step) ?? ""}`;
+    case "environment.ready":
+      return `${label}: tenant name ${text(details.tenantName) ?? ""}`;
+    case "environment.draft.encryption_chosen":
+      return `${label}: ${details.encryptionMode === "CUSTOMER_MANAGED" ? "customer-managed keys (BYOK)" : "vendor-managed keys"}`;
+    default:
+      return label;
+  }
+}
+
+export async function auditTimeline(
+  prisma: PrismaClient,
+  options: { organizationId: string; environmentId?: string; limit?: number },
+): Promise<TimelineEntry[]> {
+  const events = await prisma.auditEvent.findMany({
+    where: { organizationId: options.organizationId, ...(options.environmentId ? { environmentId: options.environmentId } : {}) },
+    orderBy: { sequence: "desc" },
+    take: options.limit ?? 200,
+    include: { actor: { select: { name: true, email: true } }, environment: { select: { name: true } } },
+  });
+  return events.map((event) => {
+    const details = (event.details ?? {}) as Record<string, unknown>;
+    return {
+      id: event.id,
+      at: event.createdAt,
+      actorType: event.actorType,
+      actor: event.actor ? `${event.actor.name} <${event.actor.email}>` : event.actorType === "platform" ? "Platform" : "Unknown",
+      action: event.action,
+      summary: describeAuditEvent(event.action, details),
+      ipAddress: event.ipAddress,
+      environmentId: event.environmentId,
+      environmentName: event.environment?.name ?? null,
+      details,
+    };
+  });
+}
+
+export function csvCell(value: string): string {
+  const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
+}
+
+/**
+ * CSV for spreadsheets: one row per event. Cells that a spreadsheet would run as a formula
+ * are prefixed with a quote (CSV injection).
+ */
+export function timelineCsv(entries: TimelineEntry[]): string {
+  const header = ["time", "actor_type", "actor", "action", "summary", "ip_address", "environment_id", "environment_name"];
+  const rows = entries.map((entry) =>
+    [
+      entry.at.toISOString(),
+      entry.actorType,
+      entry.actor,
+      entry.action,
+      entry.summary,
+      entry.ipAddress ?? "",
+      entry.environmentId ?? "",
+      entry.environmentName ?? "",
+    ].map(csvCell).join(","),
+  );
+  return `${[header.join(","), ...rows].join("\r\n")}\r\n`;
+}
+
+export function timelineJson(entries: TimelineEntry[]): string {
+  return JSON.stringify(
+    entries.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+    null,
+    2,
+  );
+}

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { createPrismaClient, type PrismaClient } from "@/lib/db";
+import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-database";
+import { tenantQuerySchema, type TenantQuery } from "./tenant-query";
+import { PAGE_SIZE, queryTenants } from "./tenants";
+
+const regions = ["eu-west-1", "eu-central-1", "us-east-1"];
+const query = (input: Record<string, string> = {}): TenantQuery => tenantQuerySchema(regions).parse(input);
+const statuses = ["READY", "FAILED", "PROVISIONING", "DRAFT"] as const;
+
+let database: TestDatabase;
+let prisma: PrismaClient;
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject("databaseAdminUrl"));
+  prisma = createPrismaClient(database.url);
+  const user = await prisma.user.create({ data: { id: "u1", name: "Owner", email: "owner@example.com" } });
+  // 60 organizations with 0–3 environments each; the database triggers keep the summaries.
+  for (let i = 0; i < 60; i += 1) {
+    const organization = await prisma.organization.create({ data: { id: `org-${i}`, name: `Tenant ${String(i).padStart(2, "0")}`, slug: `tenant-${i}` } });
+    for (let j = 0; j < i % 4; j += 1) {
+      const environment = await prisma.environment.create({
+        data: {
+          organizationId: organization.id,
+          createdById: user.id,
+          name: `env ${i}-${j}`,
+          region: regions[(i + j) % 3] ?? "eu-west-1",
+          encryptionMode: j === 1 ? "CUSTOMER_MANAGED" : "VENDOR_MANAGED",
+          s3KeyArn: j === 1 ? `arn:aws:kms:eu-west-1:1234567890${String(i).padStart(2, "0")}:key/0000${i}` : null,
+        },
+      });
+      const status = statuses[(i + j) % 4] ?? "DRAFT";
+      if (status !== "DRAFT") await prisma.environment.update({ where: { id: environment.id }, data: { status } });
+    }
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await prisma.$disconnect();
+  await database.drop();
+});
+
+async function everyPage(input: Record<string, string>) {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  for (let guard = 0; guard < 20; guard += 1) {
+    const page = await queryTenants(prisma, query({ ...input, ...(cursor ? { cursor } : {}) }));
+    expect(page.rows.length).toBeLessThanOrEqual(PAGE_SIZE);
+    names.push(...page.rows.map((row) => row.name));
+    if (!page.nextCursor) return names;
+    cursor = page.nextCursor;
+  }
+  throw new Error("pagination did not end");
+}
+
+describe("tenants list", () => {
+  test("the summary columns follow the environments (triggers)", async () => {
+    const organization = await prisma.organization.findUniqueOrThrow({ where: { id: "org-7" } });
+    expect(organization.environmentCount).toBe(3);
+    // org-7's environments have statuses (7+0)%4=DRAFT, (7+1)%4=READY, (7+2)%4=FAILED → worst is failed.
+    expect(organization.worstStatusRank).toBe(3);
+    const page = await queryTenants(prisma, query({ q: "Tenant 07" }));
+    expect(page.rows).toMatchObject([{ id: "org-7", environmentCount: 3, worstStatus: "FAILED" }]);
+  });
+
+  test.each(["name", "-name", "activity", "environments", "status"])("cursor pagination by %s visits every tenant once", async (sort) => {
+    const names = await everyPage({ sort });
+    expect(names).toHaveLength(60);
+    expect(new Set(names).size).toBe(60);
+  });
+
+  test("name order is really ordered, in both directions", async () => {
+    const ascending = await everyPage({ sort: "name" });
+    expect(ascending).toEqual([...ascending].sort());
+    expect(await everyPage({ sort: "-name" })).toEqual([...ascending].reverse());
+  });
+
+  test("search by key ARN, environment name and organization name; filters combine", async () => {
+    expect((await queryTenants(prisma, query({ q: "arn:aws:kms:eu-west-1:123456789014:key/000014" }))).rows.map((row) => row.id)).toEqual(["org-14"]);
+    expect((await queryTenants(prisma, query({ q: "env 42-1" }))).rows.map((row) => row.id)).toEqual(["org-42"]);
+    expect((await queryTenants(prisma, query({ q: "tenant 5" }))).rows.map((row) => row.name)).toEqual(
+      ["Tenant 50", "Tenant 51", "Tenant 52", "Tenant 53", "Tenant 54", "Tenant 55", "Tenant 56", "Tenant 57", "Tenant 58", "Tenant 59"],
+    );
+    // LIKE wildcards in the search are literal characters.
+    expect((await queryTenants(prisma, query({ q: "%" }))).rows).toEqual([]);
+    const filtered = await everyPage({ mode: "CUSTOMER_MANAGED", status: "READY" });
+    const expected = await prisma.organization.findMany({
+      where: { environments: { some: { encryptionMode: "CUSTOMER_MANAGED", status: "READY" } } },
+      orderBy: { name: "asc" },
+    });
+    expect(filtered).toEqual(expected.map((organization) => organization.name));
+    expect(filtered.length).toBeGreaterThan(0);
+  });
+
+  test("a cursor made for another sort, or garbage, starts from the first page", async () => {
+    const first = await queryTenants(prisma, query({ sort: "name" }));
+    const fromActivityCursor = await queryTenants(prisma, query({ sort: "activity" }));
+    expect((await queryTenants(prisma, query({ sort: "name", cursor: fromActivityCursor.nextCursor ?? "" }))).rows).toEqual(first.rows);
+    expect((await queryTenants(prisma, query({ sort: "name", cursor: "not-a-cursor" }))).rows).toEqual(first.rows);
+  });
+
+  test("unknown filters are refused by the schema with a message", () => {
+    const parsed = tenantQuerySchema(regions).safeParse({ status: "BOGUS", region: "mars-1" });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => issue.message)).toEqual(["Unknown status filter.", "Unknown region filter."]);
+  });
+});

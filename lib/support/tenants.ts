@@ -1,0 +1,156 @@
+import { Prisma, type PrismaClient } from "@/generated/prisma/client";
+import type { TenantQuery, TenantSort } from "./tenant-query";
+
+/**
+ * The support console's tenants list, one row per organization. Reads only the
+ * per-organization summary columns the database keeps up to date (see the
+ * support_console migration), so every sort is a keyset scan of an index, searches go
+ * through the ARN/id b-tree or trigram indexes, and filters are EXISTS probes on
+ * environment(organizationId, status, encryptionMode, region).
+ */
+
+export const PAGE_SIZE = 25;
+
+export interface TenantRow {
+  id: string;
+  name: string;
+  slug: string;
+  environmentCount: number;
+  worstStatus: "FAILED" | "PROVISIONING" | "READY" | null;
+  lastActivityAt: Date;
+  regions: string[];
+  encryptionModes: string[];
+}
+
+export interface TenantPage {
+  rows: TenantRow[];
+  nextCursor: string | null;
+}
+
+const sortColumns: Record<TenantSort, { column: Prisma.Sql; descending: boolean; value: (row: RawRow) => string | number }> = {
+  name: { column: Prisma.sql`o."name"`, descending: false, value: (row) => row.name },
+  "-name": { column: Prisma.sql`o."name"`, descending: true, value: (row) => row.name },
+  activity: { column: Prisma.sql`o."lastActivityAt"`, descending: true, value: (row) => row.lastActivityAt.toISOString() },
+  environments: { column: Prisma.sql`o."environmentCount"`, descending: true, value: (row) => row.environmentCount },
+  status: { column: Prisma.sql`o."worstStatusRank"`, descending: true, value: (row) => row.worstStatusRank },
+};
+
+interface RawRow {
+  id: string;
+  name: string;
+  slug: string;
+  environmentCount: number;
+  worstStatusRank: number;
+  lastActivityAt: Date;
+}
+
+interface Cursor {
+  sort: TenantSort;
+  value: string | number;
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
+}
+
+/** A cursor from the URL, or undefined when it is malformed or made for another sort. */
+export function decodeCursor(text: string | undefined, sort: TenantSort): Cursor | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Partial<Cursor>;
+    if (parsed.sort !== sort || typeof parsed.id !== "string") return undefined;
+    if (typeof parsed.value !== "string" && typeof parsed.value !== "number") return undefined;
+    return { sort, value: parsed.value, id: parsed.id };
+  } catch {
+    return undefined;
+  }
+}
+
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** How a search term is matched: key ARN and environment id exactly, names by substring. */
+export function searchCondition(q: string | undefined): Prisma.Sql {
+  if (!q) return Prisma.sql`TRUE`;
+  if (q.startsWith("arn:")) {
+    return Prisma.sql`o."id" IN (SELECT "organizationId" FROM "environment" WHERE "s3KeyArn" = ${q}
+                                 UNION SELECT "organizationId" FROM "environment" WHERE "rdsKeyArn" = ${q})`;
+  }
+  if (uuidPattern.test(q)) {
+    return Prisma.sql`o."id" IN (SELECT "organizationId" FROM "environment" WHERE "id" = ${q.toLowerCase()}::uuid)`;
+  }
+  const pattern = likePattern(q);
+  // One id list from three trigram-indexed lookups, so no branch falls back to a scan.
+  return Prisma.sql`o."id" IN (SELECT "id" FROM "organization" WHERE "name" ILIKE ${pattern}
+                               UNION SELECT "organizationId" FROM "environment" WHERE "name" ILIKE ${pattern}
+                               UNION SELECT "organizationId" FROM "environment" WHERE "tenantName" ILIKE ${pattern})`;
+}
+
+function filterCondition(query: TenantQuery): Prisma.Sql {
+  const parts: Prisma.Sql[] = [];
+  if (query.status) parts.push(Prisma.sql`e."status" = ${query.status}::"EnvironmentStatus"`);
+  if (query.mode) parts.push(Prisma.sql`e."encryptionMode" = ${query.mode}::"EncryptionMode"`);
+  if (query.region) parts.push(Prisma.sql`e."region" = ${query.region}`);
+  if (parts.length === 0) return Prisma.sql`TRUE`;
+  return Prisma.sql`EXISTS (SELECT 1 FROM "environment" e WHERE e."organizationId" = o."id" AND ${Prisma.join(parts, " AND ")})`;
+}
+
+/** The SQL of one page; exported so the benchmark can EXPLAIN exactly what runs. */
+export function tenantPageSql(query: TenantQuery): Prisma.Sql {
+  const sort = sortColumns[query.sort];
+  const cursor = decodeCursor(query.cursor, query.sort);
+  const direction = sort.descending ? Prisma.sql`DESC` : Prisma.sql`ASC`;
+  const after = cursor
+    ? sort.descending
+      ? Prisma.sql`(${sort.column}, o."id") < (${cursorValue(query.sort, cursor.value)}, ${cursor.id})`
+      : Prisma.sql`(${sort.column}, o."id") > (${cursorValue(query.sort, cursor.value)}, ${cursor.id})`
+    : Prisma.sql`TRUE`;
+  return Prisma.sql`
+    SELECT o."id", o."name", o."slug", o."environmentCount", o."worstStatusRank", o."lastActivityAt"
+      FROM "organization" o
+     WHERE ${searchCondition(query.q)} AND ${filterCondition(query)} AND ${after}
+     ORDER BY ${sort.column} ${direction}, o."id" ${direction}
+     LIMIT ${PAGE_SIZE + 1}`;
+}
+
+function cursorValue(sort: TenantSort, value: string | number): Prisma.Sql {
+  if (sort === "activity") return Prisma.sql`${String(value)}::timestamp(3)`;
+  if (sort === "environments" || sort === "status") return Prisma.sql`${Number(value)}::int`;
+  return Prisma.sql`${String(value)}`;
+}
+
+const worstStatus = ["DRAFT", "READY", "PROVISIONING", "FAILED"] as const;
+
+export async function queryTenants(prisma: PrismaClient, query: TenantQuery): Promise<TenantPage> {
+  const raw = await prisma.$queryRaw<RawRow[]>(tenantPageSql(query));
+  const page = raw.slice(0, PAGE_SIZE);
+  const ids = page.map((row) => row.id);
+  const details = ids.length
+    ? await prisma.$queryRaw<{ organizationId: string; regions: string[]; modes: string[] }[]>`
+        SELECT "organizationId", array_agg(DISTINCT "region" ORDER BY "region") AS regions,
+               array_agg(DISTINCT "encryptionMode"::text ORDER BY "encryptionMode"::text) AS modes
+          FROM "environment" WHERE "organizationId" = ANY(${ids}) GROUP BY "organizationId"`
+    : [];
+  const byOrganization = new Map(details.map((detail) => [detail.organizationId, detail]));
+  const last = page[page.length - 1];
+  return {
+    rows: page.map((row) => {
+      const rank = worstStatus[row.worstStatusRank] ?? "DRAFT";
+      return {
+        id: row.id,
+        name: row.name,
+        slug: row.slug,
+        environmentCount: row.environmentCount,
+        worstStatus: rank === "DRAFT" ? null : rank,
+        lastActivityAt: row.lastActivityAt,
+        regions: byOrganization.get(row.id)?.regions ?? [],
+        encryptionModes: byOrganization.get(row.id)?.modes ?? [],
+      };
+    }),
+    nextCursor:
+      raw.length > PAGE_SIZE && last
+        ? encodeCursor({ sort: query.sort, value: sortColumns[query.sort].value(last), id: last.id })
+        : null,
+  };
+}
