@@ -14,6 +14,21 @@ const statusLabel: Record<string, string> = { DRAFT: "Draft", PROVISIONING: "Pro
 const modeLabel: Record<string, string> = { VENDOR_MANAGED: "Vendor-managed", CUSTOMER_MANAGED: "BYOK" };
 const select = "block w-full rounded-md border border-slate-400 bg-white px-2 py-2 text-sm";
 
+/** One "Any or a value" filter of the search form. */
+function FilterSelect({ name, label, value, options }: { name: string; label: string; value: string | undefined; options: [string, string][] }) {
+  return (
+    <div>
+      <label htmlFor={name} className="block text-sm font-medium">{label}</label>
+      <select id={name} name={name} defaultValue={value ?? ""} className={select}>
+        <option value="">Any</option>
+        {options.map(([optionValue, optionLabel]) => (
+          <option key={optionValue} value={optionValue}>{optionLabel}</option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 export default async function TenantsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = firstValues(await searchParams);
   const { query, problems, page } = await forPage(() => listTenants({ searchParams: params }));
@@ -36,33 +51,9 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
               Organization, environment or tenant name (part of it), an environment id, or a full key ARN.
             </p>
           </div>
-          <div>
-            <label htmlFor="status" className="block text-sm font-medium">Status</label>
-            <select id="status" name="status" defaultValue={query.status ?? ""} className={select}>
-              <option value="">Any</option>
-              {ENVIRONMENT_STATUSES.map((status) => (
-                <option key={status} value={status}>{statusLabel[status]}</option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor="mode" className="block text-sm font-medium">Encryption</label>
-            <select id="mode" name="mode" defaultValue={query.mode ?? ""} className={select}>
-              <option value="">Any</option>
-              {ENCRYPTION_MODES.map((mode) => (
-                <option key={mode} value={mode}>{modeLabel[mode]}</option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor="region" className="block text-sm font-medium">Region</label>
-            <select id="region" name="region" defaultValue={query.region ?? ""} className={select}>
-              <option value="">Any</option>
-              {regions.map((region) => (
-                <option key={region} value={region}>{region}</option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect name="status" label="Status" value={query.status} options={ENVIRONMENT_STATUSES.map((status) => [status, statusLabel[status] ?? status])} />
+          <FilterSelect name="mode" label="Encryption" value={query.mode} options={ENCRYPTION_MODES.map((mode) => [mode, modeLabel[mode] ?? mode])} />
+          <FilterSelect name="region" label="Region" value={query.region} options={regions.map((region) => [region, region])} />
           <div className="sm:col-span-2">
             <label htmlFor="sort" className="block text-sm font-medium">Sort by</label>
             <select id="sort" name="sort" defaultValue={query.sort} className={select}>
