@@ -5,10 +5,10 @@ import { keyArnsSchema } from "@/lib/byok/arns";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { getEnvironment } from "./get-environment";
 import {
   basicsSchema,
   encryptionSchema,
-  environmentIdSchema,
   stepIndex,
   type WizardStep,
 } from "./schemas";
@@ -29,13 +29,10 @@ function laterStep(current: string, done: WizardStep): WizardStep {
   return stepIndex(current) >= stepIndex(done) ? (current as WizardStep) : done;
 }
 
-/** A draft of the caller's organization, still editable. */
+/** A draft of the caller's organization (the same NOT_FOUND rules as any environment). */
 export async function getDraft(options: { environmentId: string }) {
   const caller = await requireOwnOrganization();
-  const id = environmentIdSchema.safeParse(options.environmentId);
-  if (!id.success) throw new AppError("NOT_FOUND");
-  const draft = await db().environment.findFirst({ where: { id: id.data, organizationId: caller.organizationId } });
-  if (!draft) throw new AppError("NOT_FOUND");
+  const draft = await getEnvironment(options);
   return { caller, draft };
 }
 

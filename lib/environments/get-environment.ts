@@ -1,10 +1,8 @@
 import "server-only";
-import { z } from "zod";
 import { requireOwnOrganization } from "@/lib/auth/session";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-
-const environmentIdSchema = z.uuid();
+import { environmentIdSchema } from "./schemas";
 
 /**
  * One environment of the caller's organization. Another organization's environment,

@@ -6,7 +6,8 @@ import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { queueProvisioningAttempt } from "@/lib/provisioning/queue";
 import { keyArnContext } from "./draft";
-import { environmentIdSchema, firstIncompleteStep } from "./schemas";
+import { getEnvironment } from "./get-environment";
+import { firstIncompleteStep } from "./schemas";
 
 /**
  * "Create environment": DRAFT → PROVISIONING and one provisioning attempt, atomically.
@@ -15,10 +16,7 @@ import { environmentIdSchema, firstIncompleteStep } from "./schemas";
  */
 export async function submitEnvironment(options: { environmentId: string }): Promise<{ environmentId: string; alreadySubmitted: boolean }> {
   const caller = await requireOwnOrganization();
-  const id = environmentIdSchema.safeParse(options.environmentId);
-  if (!id.success) throw new AppError("NOT_FOUND");
-  const draft = await db().environment.findFirst({ where: { id: id.data, organizationId: caller.organizationId } });
-  if (!draft) throw new AppError("NOT_FOUND");
+  const draft = await getEnvironment(options);
   if (draft.status !== "DRAFT") return { environmentId: draft.id, alreadySubmitted: true };
   if (firstIncompleteStep(draft) !== "review") {
     throw new AppError("VALIDATION", "Some wizard steps are not complete yet; finish them before creating the environment.");
@@ -52,10 +50,7 @@ export async function submitEnvironment(options: { environmentId: string }): Pro
 /** "Retry provisioning" after a failure, once the customer has fixed the key. */
 export async function retryProvisioning(options: { environmentId: string }): Promise<{ retried: boolean }> {
   const caller = await requireOwnOrganization();
-  const id = environmentIdSchema.safeParse(options.environmentId);
-  if (!id.success) throw new AppError("NOT_FOUND");
-  const environment = await db().environment.findFirst({ where: { id: id.data, organizationId: caller.organizationId } });
-  if (!environment) throw new AppError("NOT_FOUND");
+  const environment = await getEnvironment(options);
   return requeueFailedEnvironment({
     environmentId: environment.id,
     organizationId: environment.organizationId,
