@@ -60,6 +60,12 @@ describe("parseEnv", () => {
     ]);
   });
 
+  test("a resource prefix AWS reserves is refused at start-up, not when a key template is rendered", () => {
+    expect(problemsOf({ ...embedded, RESOURCE_PREFIX: "awsportal" })).toEqual([
+      "RESOURCE_PREFIX must not start with aws: AWS reserves alias names and tag keys beginning with it.",
+    ]);
+  });
+
   test("cross-field checks: role in another account or partition, default region not offered", () => {
     expect(
       problemsOf({

@@ -1,4 +1,7 @@
 import { z } from "zod";
+// The same shapes the BYOK core checks before rendering policies, templates and commands,
+// so a configuration that starts can always be rendered.
+import { accountIdPattern, iamRoleArnPattern, partitionPattern, resourcePrefixPattern } from "./byok/values";
 
 /**
  * The vendor's configuration, parsed once. Embedded defaults (local PostgreSQL and
@@ -12,8 +15,8 @@ export const SANDBOX_ENDPOINT = "http://127.0.0.1:4566";
 const DEFAULT_REGIONS = "eu-west-1,eu-central-1,us-east-1,us-west-2,ap-southeast-2";
 const EMBEDDED_AUTH_SECRET = "embedded-defaults-only-never-use-this-secret-in-production";
 
+// Stricter than the BYOK core's region shape (one trailing digit), so every configured region renders.
 const regionPattern = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const partitionPattern = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
 
 const optional = (value: string | undefined) =>
   value === undefined || value.trim() === "" ? undefined : value.trim();
@@ -23,11 +26,11 @@ const envSchema = z
     embedded: z.boolean(),
     platformAccountId: z
       .string({ error: "PLATFORM_ACCOUNT_ID is required (the vendor's 12-digit AWS account id)." })
-      .regex(/^\d{12}$/, "PLATFORM_ACCOUNT_ID must be exactly 12 digits, e.g. 210987654321."),
+      .regex(accountIdPattern, "PLATFORM_ACCOUNT_ID must be exactly 12 digits, e.g. 210987654321."),
     platformRoleArn: z
       .string({ error: "PLATFORM_ROLE_ARN is required (the IAM role the platform uses on customer keys)." })
       .regex(
-        /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/,
+        iamRoleArnPattern,
         "PLATFORM_ROLE_ARN must be an IAM role ARN like arn:aws:iam::210987654321:role/byok-platform.",
       ),
     partition: z
@@ -44,9 +47,10 @@ const envSchema = z
     resourcePrefix: z
       .string()
       .regex(
-        /^[a-z][a-z0-9]{1,14}$/,
+        resourcePrefixPattern,
         "RESOURCE_PREFIX must be 2-15 lower-case letters or digits, starting with a letter (it goes into bucket names, aliases and tags).",
-      ),
+      )
+      .refine((prefix) => !prefix.startsWith("aws"), "RESOURCE_PREFIX must not start with aws: AWS reserves alias names and tag keys beginning with it."),
     awsEndpoint: z
       .url({ error: "AWS_ENDPOINT_URL must be an http(s) URL, e.g. http://127.0.0.1:4566." })
       .optional(),
