@@ -5,13 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import pg from "pg";
-import { parseIntoClientConfig } from "pg-connection-string";
-import { applyMigrations } from "../prisma/migrate";
 import { seedDemoData } from "../prisma/seed";
 import { startEmbeddedPostgres } from "./lib/embedded-postgres";
 import { projectRoot } from "./lib/database";
 import { ensureAptPackage, run } from "./lib/run";
+import { createTestDatabase } from "./lib/test-database";
 import { startLocalSandbox } from "./lib/sandbox";
 
 ensureAptPackage("/usr/bin/chromium", "chromium");
@@ -24,20 +22,12 @@ const server = configured
       port: Number(process.env.E2E_PG_PORT ?? 54349),
       log: (line) => process.stderr.write(`[e2e postgres] ${line}\n`),
     });
-const adminUrl = configured ?? server!.url("postgres");
-const database = `e2e_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-const admin = new pg.Client(parseIntoClientConfig(adminUrl));
-await admin.connect();
-await admin.query(`CREATE DATABASE "${database}"`);
-await admin.end();
-const url = new URL(adminUrl);
-url.pathname = `/${database}`;
-const databaseUrl = url.toString();
+const database = await createTestDatabase(configured ?? server!.url("postgres"), "e2e");
+const databaseUrl = database.url;
 
 let exitCode = 1;
 const sandbox = await startLocalSandbox({ port: Number(process.env.E2E_SANDBOX_PORT ?? 4599) });
 try {
-  await applyMigrations(databaseUrl);
   await seedDemoData(databaseUrl);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -54,9 +44,7 @@ try {
   exitCode = build === 0 ? await run(path.join(projectRoot, "node_modules/.bin/playwright"), ["test", ...process.argv.slice(2)], env) : build;
 } finally {
   await sandbox.close().catch(() => {});
-  const dropper = new pg.Client(parseIntoClientConfig(adminUrl));
-  await dropper.connect().then(() => dropper.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).catch(() => {});
-  await dropper.end().catch(() => {});
+  await database.drop().catch(() => {});
   await server?.stop();
 }
 process.exit(exitCode);

@@ -70,13 +70,12 @@ try {
                    now() - (random() * 700 || ' days')::interval AS created
               FROM (SELECT g, random() AS r FROM generate_series(1, $2::int) AS g) numbered
           ) spread`, ORGANIZATIONS, ENVIRONMENTS);
+      // The same summary function the environment trigger calls, once per organization.
+      await tx.$executeRawUnsafe(`SELECT organization_refresh_summary("id") FROM "organization" WHERE "id" LIKE 'scale-%'`);
       await tx.$executeRawUnsafe(`
         UPDATE "organization" o
-           SET "environmentCount" = s.environment_count,
-               "worstStatusRank" = s.worst_status_rank,
-               "lastActivityAt" = greatest(o."createdAt", s.last_at)
-          FROM (SELECT "organizationId", count(*)::int AS environment_count, max("updatedAt") AS last_at,
-                       max(CASE "status" WHEN 'FAILED' THEN 3 WHEN 'PROVISIONING' THEN 2 WHEN 'READY' THEN 1 ELSE 0 END)::int AS worst_status_rank
+           SET "lastActivityAt" = greatest(o."createdAt", s.last_at)
+          FROM (SELECT "organizationId", max("updatedAt") AS last_at
                   FROM "environment" WHERE "organizationId" LIKE 'scale-%' GROUP BY "organizationId") s
          WHERE s."organizationId" = o."id"`);
       await tx.$executeRawUnsafe(`UPDATE "organization" SET "lastActivityAt" = "createdAt" WHERE "id" LIKE 'scale-%' AND "environmentCount" = 0`);

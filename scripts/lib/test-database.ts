@@ -1,6 +1,7 @@
 /**
- * One PostgreSQL database per integration test file: created from the server that the
- * integration project's global setup provides, migrated, and dropped afterwards.
+ * A fresh, migrated PostgreSQL database on a given server, dropped afterwards: one per
+ * integration test file (the server comes from the integration project's global setup)
+ * and one per e2e run.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -18,8 +19,8 @@ function withDatabase(adminUrl: string, database: string): string {
   return url.toString();
 }
 
-export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
-  const name = `test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+export async function createTestDatabase(adminUrl: string, prefix = "test"): Promise<TestDatabase> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client(parseIntoClientConfig(adminUrl));
   await admin.connect();
   try {
