@@ -16,19 +16,11 @@ import {
   stackNameFor,
   type CommandContext,
 } from "./commands";
-import { EXAMPLE_ENVIRONMENT } from "./example-environment";
+import { EXAMPLE_COMMAND_CONTEXT, EXAMPLE_ENVIRONMENT } from "./example-environment";
 import { InvalidByokValueError } from "./values";
 
 const env = EXAMPLE_ENVIRONMENT;
-const ctx: CommandContext = {
-  partition: env.partition,
-  region: env.region,
-  platformAccountId: env.platformAccountId,
-  platformRoleArn: env.platformRoleArn,
-  bucketNamePrefix: env.bucketNamePrefix,
-  resourcePrefix: env.resourcePrefix,
-  stackName: env.stackName,
-};
+const ctx = EXAMPLE_COMMAND_CONTEXT;
 const aliasCtx = { ...ctx, tenantName: env.tenantName, s3KeyArn: env.s3KeyArn, rdsKeyArn: env.rdsKeyArn };
 
 const QUERY_LITERAL = '"Stacks[0].Outputs[?OutputKey==\\`OnboardingPayload\\`].OutputValue"';

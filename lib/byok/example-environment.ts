@@ -1,3 +1,5 @@
+import type { CommandContext } from "./commands";
+import type { PolicyContext } from "./policies";
 import type { TemplateDefaults } from "./template";
 
 /**
@@ -26,4 +28,23 @@ export const EXAMPLE_TEMPLATE_DEFAULTS: TemplateDefaults = {
   platformRoleArn: EXAMPLE_ENVIRONMENT.platformRoleArn,
   bucketNamePrefix: EXAMPLE_ENVIRONMENT.bucketNamePrefix,
   resourcePrefix: EXAMPLE_ENVIRONMENT.resourcePrefix,
+};
+
+export const EXAMPLE_POLICY_CONTEXT: PolicyContext & { customerAccountId: string } = {
+  partition: EXAMPLE_ENVIRONMENT.partition,
+  region: EXAMPLE_ENVIRONMENT.region,
+  platformAccountId: EXAMPLE_ENVIRONMENT.platformAccountId,
+  platformRoleArn: EXAMPLE_ENVIRONMENT.platformRoleArn,
+  bucketNamePrefix: EXAMPLE_ENVIRONMENT.bucketNamePrefix,
+  customerAccountId: EXAMPLE_ENVIRONMENT.customerAccountId,
+};
+
+export const EXAMPLE_COMMAND_CONTEXT: CommandContext = {
+  partition: EXAMPLE_ENVIRONMENT.partition,
+  region: EXAMPLE_ENVIRONMENT.region,
+  platformAccountId: EXAMPLE_ENVIRONMENT.platformAccountId,
+  platformRoleArn: EXAMPLE_ENVIRONMENT.platformRoleArn,
+  bucketNamePrefix: EXAMPLE_ENVIRONMENT.bucketNamePrefix,
+  resourcePrefix: EXAMPLE_ENVIRONMENT.resourcePrefix,
+  stackName: EXAMPLE_ENVIRONMENT.stackName,
 };

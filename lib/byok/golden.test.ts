@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { deployCommand, describeStacksCommand, manualAliasCommands, redeployWithTenantCommand, type CommandContext } from "./commands";
-import { EXAMPLE_ENVIRONMENT, EXAMPLE_TEMPLATE_DEFAULTS } from "./example-environment";
-import { keyPolicy, rdsKeyStatements, s3KeyStatements, type PolicyContext } from "./policies";
+import { deployCommand, describeStacksCommand, manualAliasCommands, redeployWithTenantCommand } from "./commands";
+import { EXAMPLE_COMMAND_CONTEXT, EXAMPLE_ENVIRONMENT, EXAMPLE_POLICY_CONTEXT, EXAMPLE_TEMPLATE_DEFAULTS } from "./example-environment";
+import { keyPolicy, rdsKeyStatements, s3KeyStatements } from "./policies";
 import { renderKeysTemplate } from "./template";
 
 /**
@@ -12,23 +12,8 @@ import { renderKeysTemplate } from "./template";
  */
 
 const env = EXAMPLE_ENVIRONMENT;
-const policyContext: PolicyContext & { customerAccountId: string } = {
-  partition: env.partition,
-  region: env.region,
-  platformAccountId: env.platformAccountId,
-  platformRoleArn: env.platformRoleArn,
-  bucketNamePrefix: env.bucketNamePrefix,
-  customerAccountId: env.customerAccountId,
-};
-const commandContext: CommandContext = {
-  partition: env.partition,
-  region: env.region,
-  platformAccountId: env.platformAccountId,
-  platformRoleArn: env.platformRoleArn,
-  bucketNamePrefix: env.bucketNamePrefix,
-  resourcePrefix: env.resourcePrefix,
-  stackName: env.stackName,
-};
+const policyContext = EXAMPLE_POLICY_CONTEXT;
+const commandContext = EXAMPLE_COMMAND_CONTEXT;
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 

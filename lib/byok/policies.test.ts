@@ -1,7 +1,7 @@
 import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { allowedContextKeysForRequest, runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
-import { EXAMPLE_ENVIRONMENT } from "./example-environment";
+import { EXAMPLE_ENVIRONMENT, EXAMPLE_POLICY_CONTEXT } from "./example-environment";
 import {
   bucketArnPatterns,
   buildS3KeyStatements,
@@ -10,7 +10,6 @@ import {
   s3KeyStatements,
   statementsForPasting,
   type KeyPolicyDocument,
-  type PolicyContext,
 } from "./policies";
 import { InvalidByokValueError } from "./values";
 
@@ -26,14 +25,7 @@ import { InvalidByokValueError } from "./values";
  */
 
 const env = EXAMPLE_ENVIRONMENT;
-const ctx: PolicyContext & { customerAccountId: string } = {
-  partition: env.partition,
-  region: env.region,
-  platformAccountId: env.platformAccountId,
-  platformRoleArn: env.platformRoleArn,
-  bucketNamePrefix: env.bucketNamePrefix,
-  customerAccountId: env.customerAccountId,
-};
+const ctx = EXAMPLE_POLICY_CONTEXT;
 
 const keyArns = { s3: env.s3KeyArn, rds: env.rdsKeyArn };
 const PLATFORM_SESSION = `arn:aws:sts::${env.platformAccountId}:assumed-role/byok-platform/portal`;

@@ -12,7 +12,7 @@ import {
   type JsonObject,
 } from "./__testing__/cloudformation";
 import { keyArnsFromPayloadSchema } from "./arns";
-import { EXAMPLE_ENVIRONMENT, EXAMPLE_TEMPLATE_DEFAULTS } from "./example-environment";
+import { EXAMPLE_ENVIRONMENT, EXAMPLE_POLICY_CONTEXT, EXAMPLE_TEMPLATE_DEFAULTS } from "./example-environment";
 import { keyPolicy } from "./policies";
 import { keysTemplateModel, renderKeysTemplate, type TemplateDefaults } from "./template";
 import { InvalidByokValueError } from "./values";
@@ -272,14 +272,7 @@ describe("template oracle (@aws-cdk/aws-service-spec)", () => {
 
 describe("template behaviour when deployed (Ref/GetAtt/Sub/If evaluated)", () => {
   const template = parseCloudFormationYaml(renderKeysTemplate(defaults), "1.2");
-  const policyContext = {
-    partition: env.partition,
-    region: env.region,
-    platformAccountId: env.platformAccountId,
-    platformRoleArn: env.platformRoleArn,
-    bucketNamePrefix: env.bucketNamePrefix,
-    customerAccountId: env.customerAccountId,
-  };
+  const policyContext = EXAMPLE_POLICY_CONTEXT;
 
   it.each([
     ["without TenantName", {}],

@@ -139,16 +139,9 @@ export async function createCustomerKey(
   }
 }
 
-export interface TrailEvent {
-  time: string;
-  principal: string;
-  action: string;
-  keyArn: string;
-  viaService?: string;
-  encryptionContext?: Record<string, string>;
-  result: "allowed" | "denied" | "error";
-  errorCode?: string;
-}
+import type { TrailEvent } from "@/sandbox/world";
+
+export type { TrailEvent };
 
 export async function trail(sandboxUrl: string, filter: { keyArn?: string; action?: string } = {}): Promise<TrailEvent[]> {
   const query = new URLSearchParams(Object.entries(filter).filter((entry): entry is [string, string] => entry[1] !== undefined));
