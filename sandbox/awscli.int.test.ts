@@ -1,8 +1,9 @@
 /**
  * The real customer-side client: Debian's `aws` CLI runs the very deploy / describe-stacks
  * commands the BYOK core renders (with `--endpoint-url` added) against the sandbox.
+ * The test runner installs the CLI (`apt-get install awscli`); this file only checks for it.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,26 +13,36 @@ import { describeStacksCommand, deployCommand, redeployWithTenantCommand } from 
 import { EXAMPLE_ENVIRONMENT, EXAMPLE_TEMPLATE_DEFAULTS } from "@/lib/byok/example-environment";
 import { renderKeysTemplate, TEMPLATE_FILE_NAME } from "@/lib/byok/template";
 import type { RunningSandbox } from "./server";
-import { startTestSandbox } from "./test-support";
+import { sandboxJson, startTestSandbox } from "./test-support";
 
 const run = promisify(execFile);
 const AWS = "/usr/bin/aws";
 
-function ensureAwsCli(): void {
-  if (fs.existsSync(AWS)) return;
-  // Debian's package, as the issue asks; needs root (the CI image runs as root).
-  execFileSync("bash", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli"], { stdio: "ignore", timeout: 600_000 });
-}
+/**
+ * `aws cloudformation deploy` names its change set `awscli-cloudformation-package-deploy-<epoch
+ * second>`. This sitecustomize pins that second (and nothing else) for the CLI processes the
+ * test starts, so consecutive deploys always reuse one name, as two deploys within one second do.
+ */
+const CHANGE_SET_EPOCH = 1_700_000_000;
+const CHANGE_SET_NAME = `awscli-cloudformation-package-deploy-${CHANGE_SET_EPOCH}`;
+const SITECUSTOMIZE = `import os, time, types
+from awscli.customizations.cloudformation import deployer
+deployer.time = types.SimpleNamespace(time=lambda: float(os.environ["BYOK_TEST_CHANGE_SET_EPOCH"]), sleep=time.sleep)
+`;
 
 let sandbox: RunningSandbox;
 let workdir: string;
 
 beforeAll(async () => {
-  ensureAwsCli();
+  if (!fs.existsSync(AWS)) {
+    throw new Error(`${AWS} is missing: install Debian's awscli (apt-get install -y awscli); the test runner does this before the integration suite.`);
+  }
   sandbox = await startTestSandbox();
   workdir = fs.mkdtempSync(path.join(os.tmpdir(), "byok-cli-"));
   fs.writeFileSync(path.join(workdir, TEMPLATE_FILE_NAME), renderKeysTemplate(EXAMPLE_TEMPLATE_DEFAULTS));
-}, 600_000);
+  fs.mkdirSync(path.join(workdir, "python"));
+  fs.writeFileSync(path.join(workdir, "python", "sitecustomize.py"), SITECUSTOMIZE);
+});
 
 afterAll(async () => {
   await sandbox?.close();
@@ -50,6 +61,8 @@ function cliEnvironment(): NodeJS.ProcessEnv {
     AWS_PAGER: "",
     AWS_CONFIG_FILE: path.join(workdir, "no-config"),
     AWS_SHARED_CREDENTIALS_FILE: path.join(workdir, "no-credentials"),
+    PYTHONPATH: path.join(workdir, "python"),
+    BYOK_TEST_CHANGE_SET_EPOCH: String(CHANGE_SET_EPOCH),
   };
 }
 
@@ -80,13 +93,31 @@ const commandContext = {
   profile: null,
 };
 
+/** The change set the stack was last deployed with, as the sandbox's state records it. */
+async function lastChangeSetId(): Promise<string | undefined> {
+  const state = await sandboxJson<{ cloudformation: Record<string, Record<string, { stacks: Array<{ stackName: string; status: string; lastChangeSetId?: string }> }>> }>(sandbox.url, "/_sandbox/state");
+  const stacks = state.cloudformation["123456789012"]?.[EXAMPLE_ENVIRONMENT.region]?.stacks ?? [];
+  return stacks.find((s) => s.stackName === commandContext.stackName && s.status !== "DELETE_COMPLETE")?.lastChangeSetId;
+}
+
 describe("aws CLI against the sandbox", () => {
-  test("deploy, read the payload, redeploy with TenantName, delete and keep the keys", async () => {
+  test("deploy, redeploy at once with TenantName, read the payload, delete and keep the keys", async () => {
     const region = EXAMPLE_ENVIRONMENT.region;
+    const tenantName = EXAMPLE_ENVIRONMENT.tenantName;
     const deployed = await aws(deployCommand(commandContext));
     expect(deployed.stderr).toBe("");
     expect(deployed.code).toBe(0);
     expect(deployed.stdout).toContain("Successfully created/updated stack");
+    const firstChangeSet = await lastChangeSetId();
+    expect(firstChangeSet).toContain(`:changeSet/${CHANGE_SET_NAME}/`);
+
+    // Straight away, under the same change set name: the executed change set is gone, so this works.
+    const redeployed = await aws(redeployWithTenantCommand({ ...commandContext, tenantName }));
+    expect(redeployed.stderr).toBe("");
+    expect(redeployed.code).toBe(0);
+    const secondChangeSet = await lastChangeSetId();
+    expect(secondChangeSet).toContain(`:changeSet/${CHANGE_SET_NAME}/`);
+    expect(secondChangeSet).not.toBe(firstChangeSet);
 
     const described = await aws(describeStacksCommand(commandContext));
     expect(described.code).toBe(0);
@@ -94,15 +125,6 @@ describe("aws CLI against the sandbox", () => {
     const arns = Object.values(payload);
     expect(arns).toHaveLength(2);
     for (const arn of arns) expect(arn).toMatch(new RegExp(`^arn:aws:kms:${region}:123456789012:key/`));
-
-    // Same command again: nothing changed, and the CLI reports it the AWS way.
-    const again = await aws(deployCommand(commandContext));
-    expect(again.stdout + again.stderr).toContain("No changes to deploy");
-
-    const tenantName = EXAMPLE_ENVIRONMENT.tenantName;
-    const redeployed = await aws(redeployWithTenantCommand({ ...commandContext, tenantName }));
-    expect(redeployed.stderr).toBe("");
-    expect(redeployed.code).toBe(0);
 
     const aliases = await aws(`aws kms list-aliases --region ${region} --output json`);
     const aliasList = (JSON.parse(aliases.stdout) as { Aliases: Array<{ AliasName: string; TargetKeyId?: string }> }).Aliases;
@@ -116,6 +138,10 @@ describe("aws CLI against the sandbox", () => {
       const tagList = (JSON.parse(tags.stdout) as { Tags: Array<{ TagKey: string; TagValue: string }> }).Tags;
       expect(tagList.some((t) => t.TagValue === tenantName)).toBe(true);
     }
+
+    // Same command again: nothing changed, and the CLI reports it the AWS way.
+    const again = await aws(redeployWithTenantCommand({ ...commandContext, tenantName }));
+    expect(again.stdout + again.stderr).toContain("No changes to deploy");
 
     const events = await aws(`aws cloudformation describe-stack-events --region ${region} --stack-name ${commandContext.stackName} --output json`);
     expect(events.stdout).toContain("UPDATE_COMPLETE");

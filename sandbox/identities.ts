@@ -2,7 +2,7 @@
  * The fixed principals of the sandbox. The access key id selects the principal and the
  * secret access key equals the id (signatures are parsed, not verified).
  */
-import type { PolicyDocument } from "./policy/types";
+import type { PolicyDocument } from "../lib/iam/types";
 
 export interface Principal {
   accessKeyId: string;

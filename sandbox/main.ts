@@ -2,6 +2,8 @@
  * Standalone sandbox: `npx tsx sandbox/main.ts`.
  * SANDBOX_PORT (default 4566), SANDBOX_STATE_FILE (default .data/sandbox-state.json),
  * SANDBOX_RDS_DELAY_MS (default 2000), SANDBOX_QUIET=1 to silence request logs.
+ * SANDBOX_PORT=0 picks a free port (the line printed at start names it). Every change is on
+ * disk before its call is answered, so even a SIGKILL loses nothing that was acknowledged.
  */
 import { startSandbox } from "./server";
 

@@ -10,6 +10,7 @@ import { principalForAccessKey } from "./identities";
 import { handleControl } from "./control";
 import { handleJson, jsonError } from "./protocol/json";
 import { handleQuery, queryError } from "./protocol/query";
+import { malformResponse } from "./protocol/malformed";
 import { handleRestXml, s3Error } from "./protocol/rest-xml";
 import { hasAuthorization, readCredential } from "./protocol/sigv4";
 import type { WireRequest, WireResponse } from "./protocol/wire";
@@ -18,18 +19,20 @@ import { createS3Service } from "./services/s3/handlers";
 import { createStsService } from "./services/sts/handlers";
 import { RDS_MEMBER_NAMES, createRdsService } from "./services/rds/handlers";
 import { createCloudFormationService } from "./services/cloudformation/handlers";
-import { loadState, saveState } from "./state";
-import { World } from "./world";
+import { StateStore, loadSnapshot } from "./state";
+import { type RequestScope, World } from "./world";
 
 export interface SandboxOptions {
   /** 0 picks a free port. Default 4566. */
   port?: number;
   host?: "127.0.0.1";
-  /** JSON persistence: loaded on start, saved shortly after every change and on close. */
+  /** JSON persistence: loaded on start; every change is on disk before its call is answered. */
   stateFile?: string;
   /** How long a new Aurora cluster stays `creating` (and a deleted one `deleting`). Default 2000. */
   rdsCreateDelayMs?: number;
   log?: (line: string) => void;
+  /** How injected latency is waited out (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RunningSandbox {
@@ -102,15 +105,12 @@ function decodePath(rawPath: string): string {
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const log = options.log ?? (() => undefined);
   const stateFile = options.stateFile;
-  let saveTimer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (saveTimer) clearTimeout(saveTimer);
-    saveTimer = undefined;
-    if (stateFile) saveState(stateFile, world.state);
-  };
-  const world: World = new World(loadState(stateFile), options.rdsCreateDelayMs ?? 2000, () => {
-    if (!stateFile || saveTimer) return;
-    saveTimer = setTimeout(flush, 200);
+  const snapshot = loadSnapshot(stateFile);
+  const world = new World(snapshot.state, {
+    trail: snapshot.trail,
+    rdsCreateDelayMs: options.rdsCreateDelayMs ?? 2000,
+    store: stateFile ? new StateStore(stateFile) : undefined,
+    sleep: options.sleep,
   });
 
   const kms = createKmsService(world);
@@ -120,11 +120,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const cloudformation = createCloudFormationService(world, kms);
 
   async function dispatch(req: http.IncomingMessage): Promise<WireResponse> {
+    const scope: RequestScope = {};
+    const response = await route(req, scope);
+    return scope.malformed ? malformResponse(scope.malformed, response) : response;
+  }
+
+  async function control(method: string, url: URL, body: Buffer): Promise<WireResponse> {
+    const generation = world.generation;
+    const response = handleControl(world, method, url.pathname, url.searchParams, body);
+    // A reset is a change like any other: durable before it is acknowledged.
+    if (world.generation !== generation) await world.commit();
+    return response;
+  }
+
+  async function route(req: http.IncomingMessage, scope: RequestScope): Promise<WireResponse> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const body = await readBody(req);
     const method = req.method ?? "GET";
     const path = decodePath(url.pathname);
-    if (url.pathname.startsWith("/_sandbox/")) return handleControl(world, method, url.pathname, url.searchParams, body);
+    if (url.pathname.startsWith("/_sandbox/")) return control(method, url, body);
 
     const requestId = randomUUID();
     const authorization = typeof req.headers.authorization === "string" ? req.headers.authorization : undefined;
@@ -140,7 +154,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     }
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(",") : v;
-    const wire: WireRequest = { method, path, query: url.searchParams, headers, body, principal, region: credential.region, requestId };
+    const wire: WireRequest = { method, path, query: url.searchParams, headers, body, principal, region: credential.region, requestId, scope };
     try {
       switch (credential.service) {
         case "kms":
@@ -194,11 +208,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     port,
     reset: () => world.reset(),
     close: async () => {
-      flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await world.commit();
     },
   };
 }

@@ -64,3 +64,31 @@ export async function sandboxJson<T>(url: string, path: string, init?: { method?
   });
   return (await res.json()) as T;
 }
+
+/**
+ * A raw HTTP call as an identity, to look at the wire itself: a SigV4-shaped Authorization
+ * header (the sandbox reads the credential scope; it does not verify signatures).
+ */
+export async function rawCall(
+  url: string,
+  request: { identity: Identity; service: string; region?: string; method?: string; path?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
+  const scope = `${request.identity}/20240101/${request.region ?? "us-east-1"}/${request.service}/aws4_request`;
+  const res = await fetch(`${url}${request.path ?? "/"}`, {
+    method: request.method ?? "POST",
+    headers: { authorization: `AWS4-HMAC-SHA256 Credential=${scope}, SignedHeaders=host, Signature=0`, ...request.headers },
+    body: request.body,
+  });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** A KMS JSON 1.1 call over the raw wire. */
+export function rawKmsCall(url: string, identity: Identity, operation: string, input: Record<string, unknown>, region?: string): ReturnType<typeof rawCall> {
+  return rawCall(url, {
+    identity,
+    service: "kms",
+    region,
+    headers: { "x-amz-target": `TrentService.${operation}`, "content-type": "application/x-amz-json-1.1" },
+    body: JSON.stringify(input),
+  });
+}

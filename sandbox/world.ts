@@ -1,12 +1,15 @@
 /**
- * Everything handlers share: the state, the clock, the KMS trail and the injected faults.
- * Handlers get the world and a CallContext; they never see HTTP.
+ * Everything operations share: the state, the clock, the trail and the injected faults; and
+ * `invoke`, the one dispatcher every call goes through (protocol adapters and the calls S3,
+ * RDS and CloudFormation make to KMS alike). Operations get the world and a CallContext;
+ * they never see HTTP.
  */
-import { randomUUID } from "node:crypto";
-import type { Principal } from "./identities";
+import { type AccessCheck, type DenialShape, authorize } from "./authorize";
 import { ServiceError } from "./errors";
+import { type DrawnFault, type FaultEffect, FaultInjector, type MalformedKind } from "./faults";
+import type { Principal } from "./identities";
 import type { Input } from "./input";
-import { emptyState, type SandboxState } from "./state";
+import { emptyState, type Persistence, type SandboxState } from "./state";
 
 export interface CallContext {
   principal: Principal;
@@ -16,39 +19,68 @@ export interface CallContext {
   viaService?: string;
 }
 
+/** What a call touched, filled in by its operation as it learns it; the dispatcher writes it to the trail. */
+export interface CallAudit {
+  keyArn: string;
+  encryptionContext?: Record<string, string>;
+}
+
 export type Output = Record<string, unknown>;
-export type Handler = (input: Input, ctx: CallContext) => Output | Promise<Output>;
+
+/**
+ * One operation, in three steps the dispatcher runs in order:
+ * - `resolve` reads the input and finds what the call acts on, throwing the lookup and
+ *   validation errors AWS reports before it authorizes (NotFoundException, NoSuchBucket…);
+ * - `access` says what must be allowed: the IAM action and resource of each check, and for
+ *   KMS the key whose policy applies (none: the operation needs no permission, or has its
+ *   own rule, like RetireGrant);
+ * - `run` does the work once every check passed.
+ */
+export interface OperationSpec<R> {
+  resolve(input: Input, ctx: CallContext, audit: CallAudit): R;
+  access(resolved: R, ctx: CallContext): AccessCheck[];
+  run(resolved: R, input: Input, ctx: CallContext, audit: CallAudit): Output | Promise<Output>;
+}
+
+/** An operation bound to one call's input: its checks, and the work to do once they pass. */
+export interface BoundCall {
+  access: AccessCheck[];
+  run(): Output | Promise<Output>;
+}
+
+export interface Operation {
+  bind(input: Input, ctx: CallContext, audit: CallAudit): BoundCall;
+}
+
+export function operation<R>(spec: OperationSpec<R>): Operation {
+  return {
+    bind(input, ctx, audit) {
+      const resolved = spec.resolve(input, ctx, audit);
+      return { access: spec.access(resolved, ctx), run: () => spec.run(resolved, input, ctx, audit) };
+    },
+  };
+}
 
 export interface TrailEvent {
   time: string;
+  /** "kms" for every KMS call; other services appear only for calls a fault hit. */
+  service: string;
   principal: string;
   action: string;
   keyArn: string;
   viaService?: string;
   encryptionContext?: Record<string, string>;
-  result: "allowed" | "denied" | "error";
+  /** "throttled" / "fault": an injected throttle or error answered instead of the service. */
+  result: "allowed" | "denied" | "error" | "throttled" | "fault";
   errorCode?: string;
+  /** Set when an injected fault hit the call, whatever it did to it. */
+  fault?: { id: string; effect: FaultEffect; latencyMs?: number };
 }
 
-export interface FaultSpec {
-  service: string;
-  /** Omitted: every operation of the service. */
-  operation?: string;
-  error?: { code: string; message?: string; status?: number };
-  throttle?: boolean;
-  status500?: boolean;
-  latencyMs?: number;
-  /** Applies to the next `count` matching calls (default: 1 unless `forMs` is given). */
-  count?: number;
-  /** Applies to every matching call for this many milliseconds. */
-  forMs?: number;
-}
-
-interface ActiveFault {
-  id: string;
-  spec: FaultSpec;
-  remaining?: number;
-  until?: number;
+/** Per-request scratch space shared by the HTTP server and the dispatcher; absent for internal calls. */
+export interface RequestScope {
+  /** A malformed-response fault hit the call: the server damages the response it sends. */
+  malformed?: MalformedKind;
 }
 
 const TRAIL_LIMIT = 20_000;
@@ -56,14 +88,25 @@ const TRAIL_LIMIT = 20_000;
 export class World {
   state: SandboxState;
   trail: TrailEvent[] = [];
-  private faults: ActiveFault[] = [];
+  readonly faults: FaultInjector;
+  /** Bumped by every change to `state`; the store persists up to a generation. */
+  generation = 0;
+
+  readonly rdsCreateDelayMs: number;
+  /** Waits out an injected latency; tests replace it to release the answer when they choose. */
+  readonly sleep: (ms: number) => Promise<void>;
+  private readonly store?: Persistence;
 
   constructor(
     state: SandboxState,
-    readonly rdsCreateDelayMs: number,
-    private readonly onChange: () => void,
+    options: { rdsCreateDelayMs: number; store?: Persistence; sleep?: (ms: number) => Promise<void>; trail?: TrailEvent[] },
   ) {
     this.state = state;
+    this.trail = options.trail ?? [];
+    this.rdsCreateDelayMs = options.rdsCreateDelayMs;
+    this.store = options.store;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.faults = new FaultInjector(() => this.now().getTime());
   }
 
   now(): Date {
@@ -71,69 +114,34 @@ export class World {
   }
 
   changed(): void {
-    this.onChange();
+    this.generation += 1;
+  }
+
+  /** Resolves once every change made so far is on disk (at once without a state file). */
+  commit(): Promise<void> {
+    return this.store ? this.store.commit(this) : Promise.resolve();
   }
 
   reset(): void {
     this.state = emptyState();
     this.trail = [];
-    this.faults = [];
-    this.onChange();
+    this.faults.clear();
+    this.changed();
   }
 
   record(event: TrailEvent): void {
     this.trail.push(event);
     if (this.trail.length > TRAIL_LIMIT) this.trail.splice(0, this.trail.length - TRAIL_LIMIT);
   }
+}
 
-  addFault(spec: FaultSpec): { id: string } {
-    const id = randomUUID();
-    const fault: ActiveFault = { id, spec };
-    if (spec.forMs !== undefined) fault.until = Date.now() + spec.forMs;
-    if (spec.count !== undefined || spec.forMs === undefined) fault.remaining = spec.count ?? 1;
-    this.faults.push(fault);
-    return { id };
-  }
-
-  clearFaults(): void {
-    this.faults = [];
-  }
-
-  listFaults(): Array<FaultSpec & { id: string; remaining?: number; until?: string }> {
-    this.pruneFaults();
-    return this.faults.map((f) => ({
-      ...f.spec,
-      id: f.id,
-      remaining: f.remaining,
-      until: f.until === undefined ? undefined : new Date(f.until).toISOString(),
-    }));
-  }
-
-  private pruneFaults(): void {
-    const now = Date.now();
-    this.faults = this.faults.filter((f) => (f.until === undefined || f.until > now) && (f.remaining === undefined || f.remaining > 0));
-  }
-
-  /** Consumes the first fault matching this call, if any. */
-  takeFault(service: string, operation: string): FaultSpec | undefined {
-    this.pruneFaults();
-    const fault = this.faults.find(
-      (f) => f.spec.service.toLowerCase() === service.toLowerCase() && (f.spec.operation === undefined || f.spec.operation === operation),
-    );
-    if (!fault) return undefined;
-    if (fault.remaining !== undefined) fault.remaining -= 1;
-    return fault.spec;
-  }
-
-  /** Applies a fault for this call: waits the latency, then throws the configured error. */
-  async applyFault(service: string, operation: string): Promise<void> {
-    const fault = this.takeFault(service, operation);
-    if (!fault) return;
-    if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-    if (fault.error) throw new ServiceError(fault.error.code, fault.error.message ?? fault.error.code, fault.error.status ?? 400);
-    if (fault.throttle) throw throttlingError(service);
-    if (fault.status500) throw internalError(service);
-  }
+/** The error a fault answers with instead of the service, if it is that kind of fault. */
+function faultError(service: string, fault: DrawnFault): ServiceError | undefined {
+  const spec = fault.spec;
+  if (spec.error) return new ServiceError(spec.error.code, spec.error.message ?? spec.error.code, spec.error.status ?? 400);
+  if (spec.throttle) return throttlingError(service);
+  if (spec.status500) return internalError(service);
+  return undefined;
 }
 
 function throttlingError(service: string): ServiceError {
@@ -150,15 +158,93 @@ function internalError(service: string): ServiceError {
 
 export interface Service {
   name: string;
-  handlers: Record<string, Handler>;
+  operations: Record<string, Operation>;
+  /** The error a refused check becomes. */
+  accessDenied: DenialShape;
+  /** Every call goes to the trail (KMS, as CloudTrail logs KMS calls); otherwise only calls a fault hit. */
+  trailEveryCall?: boolean;
+  /** Trail details for a call a fault answered before its operation could fill them in. */
+  auditOf?(operation: string, input: Input, ctx: CallContext): CallAudit;
 }
 
-/** Runs one operation with fault injection; the protocol adapters and internal callers both go through here. */
-export async function invoke(world: World, service: Service, operation: string, input: Input, ctx: CallContext): Promise<Output> {
-  const handler = service.handlers[operation];
-  if (!handler) throw unknownOperation(service.name, operation);
-  await world.applyFault(service.name, operation);
-  return handler(input, ctx);
+function isDenial(code: string): boolean {
+  return code === "AccessDeniedException" || code === "AccessDenied";
+}
+
+function trailEvent(
+  service: Service,
+  operation: string,
+  ctx: CallContext,
+  audit: CallAudit,
+  time: string,
+  outcome: Pick<TrailEvent, "result" | "errorCode">,
+  fault: DrawnFault | undefined,
+): TrailEvent {
+  const event: TrailEvent = { time, service: service.name, principal: ctx.principal.arn, action: operation, keyArn: audit.keyArn, result: outcome.result };
+  if (ctx.viaService) event.viaService = ctx.viaService;
+  if (audit.encryptionContext) event.encryptionContext = audit.encryptionContext;
+  if (outcome.errorCode !== undefined) event.errorCode = outcome.errorCode;
+  if (fault) {
+    event.fault = { id: fault.id, effect: fault.effect };
+    if (fault.spec.latencyMs) event.fault.latencyMs = fault.spec.latencyMs;
+  }
+  return event;
+}
+
+/**
+ * Runs one operation: draws a fault (latency, then an injected answer instead of the
+ * operation, or a malformed response the server applies after it), resolves what the call
+ * acts on, authorizes it once, runs it, writes the trail, and, for a call that came over the
+ * wire and changed the state, waits until the change is durable before the caller is
+ * answered. `scope` is given by the protocol adapters only.
+ */
+export async function invoke(world: World, service: Service, operation: string, input: Input, ctx: CallContext, scope?: RequestScope): Promise<Output> {
+  const op = service.operations[operation];
+  if (!op) throw unknownOperation(service.name, operation);
+  const fault = world.faults.draw(service.name, operation, { wire: scope !== undefined, region: ctx.region });
+  const time = world.now().toISOString();
+  const latencyMs = fault?.spec.latencyMs;
+  if (latencyMs) await world.sleep(latencyMs);
+  const audit: CallAudit = { keyArn: "" };
+  const traced = service.trailEveryCall === true || fault !== undefined;
+
+  const injected = fault && faultError(service.name, fault);
+  if (fault && injected) {
+    Object.assign(audit, service.auditOf?.(operation, input, ctx));
+    world.record(trailEvent(service, operation, ctx, audit, time, { result: fault.effect === "throttle" ? "throttled" : "fault", errorCode: injected.code }, fault));
+    throw injected;
+  }
+  if (scope && fault?.spec.malformed) scope.malformed = fault.spec.malformed;
+
+  const generation = world.generation;
+  try {
+    const call = op.bind(input, ctx, audit);
+    for (const check of call.access) {
+      try {
+        authorize(ctx, check, world.now(), service.accessDenied);
+      } catch (error) {
+        // The trail names the key whose policy refused (ReEncrypt checks two keys).
+        if (check.keyPolicy) audit.keyArn = check.resource;
+        throw error;
+      }
+    }
+    // A synchronous operation is not awaited, so no other call can run between it and the
+    // generation check below: only its own changes count. An async one may interleave with
+    // other calls; their changes then count too, which only costs it an extra wait.
+    const pending = call.run();
+    const output = pending instanceof Promise ? await pending : pending;
+    if (traced) world.record(trailEvent(service, operation, ctx, audit, time, { result: "allowed" }, fault));
+    return output;
+  } catch (error) {
+    if (traced) {
+      const code = error instanceof ServiceError ? error.code : "InternalFailure";
+      world.record(trailEvent(service, operation, ctx, audit, time, { result: isDenial(code) ? "denied" : "error", errorCode: code }, fault));
+    }
+    throw error;
+  } finally {
+    // Acknowledged means durable: an answer goes out only once its change is on disk.
+    if (scope && world.generation !== generation) await world.commit();
+  }
 }
 
 function unknownOperation(service: string, operation: string): ServiceError {

@@ -47,7 +47,7 @@ export async function handleJson(world: World, service: Service, targetPrefix: s
     return jsonError(new ServiceError("SerializationException", "Expected a JSON object.", 400), req.requestId);
   }
   try {
-    const output = await invoke(world, service, operation, input, { principal: req.principal, region: req.region, requestId: req.requestId });
+    const output = await invoke(world, service, operation, input, { principal: req.principal, region: req.region, requestId: req.requestId }, req.scope);
     return {
       status: 200,
       headers: { "content-type": CONTENT_TYPE, "x-amzn-requestid": req.requestId },

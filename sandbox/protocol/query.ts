@@ -96,7 +96,7 @@ export async function handleQuery(world: World, spec: QueryServiceSpec, req: Wir
   const { action, input } = parseQueryInput(params);
   if (!action) return queryError(new ServiceError("MissingAction", "Missing Action", 400), req.requestId);
   try {
-    const output = await invoke(world, spec.service, action, input, { principal: req.principal, region: req.region, requestId: req.requestId });
+    const output = await invoke(world, spec.service, action, input, { principal: req.principal, region: req.region, requestId: req.requestId }, req.scope);
     const memberNames = spec.memberNames ?? {};
     const result = Object.entries(output)
       .map(([k, v]) => toXml(k, v, memberNames))

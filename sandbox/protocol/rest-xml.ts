@@ -227,7 +227,7 @@ function render(operation: string, out: Output): { headers: Record<string, strin
 export async function handleRestXml(world: World, service: Service, req: WireRequest): Promise<WireResponse> {
   try {
     const r = route(req);
-    const out = await invoke(world, service, r.operation, r.input, { principal: req.principal, region: req.region, requestId: req.requestId });
+    const out = await invoke(world, service, r.operation, r.input, { principal: req.principal, region: req.region, requestId: req.requestId }, req.scope);
     const rendered = render(r.operation, out);
     const headers: Record<string, string> = { "x-amz-request-id": req.requestId, "x-amz-id-2": req.requestId, ...rendered.headers };
     if (typeof rendered.body === "string" && rendered.body.length > 0 && !headers["content-type"]) headers["content-type"] = "application/xml";

@@ -1,5 +1,6 @@
 /** What a protocol adapter receives from the HTTP server and hands back to it. */
 import type { Principal } from "../identities";
+import type { RequestScope } from "../world";
 
 export interface WireRequest {
   method: string;
@@ -11,6 +12,8 @@ export interface WireRequest {
   principal: Principal;
   region: string;
   requestId: string;
+  /** Handed to the dispatcher, which notes there what the server must do to the response. */
+  scope: RequestScope;
 }
 
 export interface WireResponse {

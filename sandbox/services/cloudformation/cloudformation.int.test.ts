@@ -1,7 +1,8 @@
 /** CloudFormation through @aws-sdk/client-cloudformation: engine, rollback, change sets, errors. */
 import {
   CreateChangeSetCommand, CreateStackCommand, DeleteStackCommand, DescribeChangeSetCommand, DescribeStackEventsCommand,
-  DescribeStackResourcesCommand, DescribeStacksCommand, ExecuteChangeSetCommand, GetTemplateCommand, UpdateStackCommand, ValidateTemplateCommand,
+  DeleteChangeSetCommand, DescribeStackResourcesCommand, DescribeStacksCommand, ExecuteChangeSetCommand, GetTemplateCommand, ListChangeSetsCommand,
+  UpdateStackCommand, ValidateTemplateCommand,
 } from "@aws-sdk/client-cloudformation";
 import { DescribeKeyCommand, ListAliasesCommand, ListResourceTagsCommand } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -117,5 +118,42 @@ describe("stacks", () => {
     expect(rename.Changes?.[0]?.ResourceChange).toMatchObject({ Action: "Modify", LogicalResourceId: "Alias", Replacement: "True" });
     await customer.cloudformation.send(new ExecuteChangeSetCommand({ StackName: "cs", ChangeSetName: "rename" }));
     expect((await customer.kms.send(new ListAliasesCommand({}))).Aliases?.map((a) => a.AliasName)).toEqual(["alias/renamed"]);
+  });
+
+  test("executing a change set deletes the stack's change sets, so their names can be used again", async () => {
+    // What `aws cloudformation deploy` does twice within one second: both change sets are named
+    // awscli-cloudformation-package-deploy-<epoch second>.
+    const name = "awscli-cloudformation-package-deploy-1700000000";
+    const first = await customer.cloudformation.send(new CreateChangeSetCommand({ StackName: "same", ChangeSetName: name, ChangeSetType: "CREATE", TemplateBody: jsonTemplate("alias/same") }));
+    await customer.cloudformation.send(new CreateChangeSetCommand({ StackName: "same", ChangeSetName: "other", ChangeSetType: "CREATE", TemplateBody: jsonTemplate("alias/other") }));
+    const listed = await customer.cloudformation.send(new ListChangeSetsCommand({ StackName: "same" }));
+    expect(listed.Summaries?.map((c) => [c.ChangeSetName, c.Status, c.ExecutionStatus, c.StackName])).toEqual([
+      [name, "CREATE_COMPLETE", "AVAILABLE", "same"],
+      ["other", "CREATE_COMPLETE", "AVAILABLE", "same"],
+    ]);
+    expect(listed.Summaries?.[0]).toMatchObject({ ChangeSetId: first.Id, StackId: first.StackId });
+    expect(listed.Summaries?.[0]?.CreationTime).toBeInstanceOf(Date);
+
+    await customer.cloudformation.send(new ExecuteChangeSetCommand({ StackName: "same", ChangeSetName: name }));
+    expect((await customer.cloudformation.send(new ListChangeSetsCommand({ StackName: "same" }))).Summaries).toEqual([]);
+    expect((await awsError(() => customer.cloudformation.send(new DescribeChangeSetCommand({ StackName: "same", ChangeSetName: "other" })))).name).toBe("ChangeSetNotFoundException");
+    expect((await customer.cloudformation.send(new DescribeStacksCommand({ StackName: "same" }))).Stacks?.[0]).toMatchObject({ StackStatus: "CREATE_COMPLETE", ChangeSetId: first.Id });
+
+    const second = await customer.cloudformation.send(
+      new CreateChangeSetCommand({ StackName: "same", ChangeSetName: name, ChangeSetType: "UPDATE", TemplateBody: jsonTemplate("alias/same"), Parameters: [{ ParameterKey: "Env", ParameterValue: "prod" }] }),
+    );
+    expect(second.Id).not.toBe(first.Id);
+    expect(await awsError(() => customer.cloudformation.send(new CreateChangeSetCommand({ StackName: "same", ChangeSetName: name, TemplateBody: jsonTemplate("alias/same") })))).toMatchObject({
+      name: "AlreadyExistsException",
+    });
+    await customer.cloudformation.send(new ExecuteChangeSetCommand({ StackName: "same", ChangeSetName: name }));
+    const stack = (await customer.cloudformation.send(new DescribeStacksCommand({ StackName: "same" }))).Stacks?.[0];
+    expect(stack).toMatchObject({ StackStatus: "UPDATE_COMPLETE", ChangeSetId: second.Id });
+    expect(stack?.Outputs?.find((o) => o.OutputKey === "ProdOnly")?.OutputValue).toBe("yes");
+
+    await customer.cloudformation.send(new CreateChangeSetCommand({ StackName: "same", ChangeSetName: "dropped", TemplateBody: jsonTemplate("alias/dropped") }));
+    await customer.cloudformation.send(new DeleteChangeSetCommand({ StackName: "same", ChangeSetName: "dropped" }));
+    expect((await customer.cloudformation.send(new ListChangeSetsCommand({ StackName: "same" }))).Summaries).toEqual([]);
+    expect((await awsError(() => customer.cloudformation.send(new ListChangeSetsCommand({ StackName: "missing" })))).name).toBe("ValidationError");
   });
 });

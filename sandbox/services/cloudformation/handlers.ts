@@ -2,9 +2,9 @@
 import { randomUUID } from "node:crypto";
 import { ServiceError } from "../../errors";
 import { type Input, isRecord, optBoolean, optList, optString, optStringList, reqString } from "../../input";
-import { accessDeniedMessage, decideIdentity } from "../../policy/evaluator";
+import type { AccessCheck } from "../../authorize";
 import { regional } from "../../state";
-import type { CallContext, Handler, Output, Service, World } from "../../world";
+import { type CallContext, type Operation, type Output, type Service, type World, operation } from "../../world";
 import type { KmsService } from "../kms/handlers";
 import { StackRunner, activeResources, baseEnv } from "./engine";
 import type { ChangeSet, ChangeSetChange, Stack, StackParameter } from "./model";
@@ -22,15 +22,18 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
   const providers = resourceProviders(kms);
   const stacksOf = (ctx: CallContext) => regional(world.state.cloudformation, ctx.principal.accountId, ctx.region, (): { stacks: Stack[] } => ({ stacks: [] })).stacks;
 
-  function authorize(ctx: CallContext, action: string, resource: string): void {
-    const request = {
-      principal: { arn: ctx.principal.arn, accountId: ctx.principal.accountId, roleArn: ctx.principal.roleArn },
-      action: `cloudformation:${action}`,
-      resource,
-      context: { "aws:PrincipalAccount": ctx.principal.accountId },
-    };
-    const decision = decideIdentity(request, ctx.principal.identityPolicies);
-    if (!decision.allowed) throw new ServiceError("AccessDenied", accessDeniedMessage(request, decision), 403);
+  function cfnAccess(action: string, resource: string): AccessCheck {
+    return { action: `cloudformation:${action}`, resource };
+  }
+
+  /** Stack ARN pattern of a stack that may not exist yet (IAM: `stack/<name>/*`). */
+  function stackPattern(ctx: CallContext, name: string): string {
+    return `arn:aws:cloudformation:${ctx.region}:${ctx.principal.accountId}:stack/${name}/*`;
+  }
+
+  /** An operation authorized on `*` before it reads anything (describe, list, validate). */
+  function unscoped(action: string, run: (input: Input, ctx: CallContext) => Output): Operation {
+    return operation({ resolve: () => undefined, access: () => [cfnAccess(action, "*")], run: (_none, input, ctx) => run(input, ctx) });
   }
 
   /** By name: the live stack. By stack id: also deleted ones. */
@@ -160,9 +163,14 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
       EnableTerminationProtection: false,
       DriftInformation: { StackDriftStatus: "NOT_CHECKED" },
     };
-    const changeSet = stack.changeSets[stack.changeSets.length - 1];
-    if (changeSet) out.ChangeSetId = changeSet.id;
+    const changeSetId = stack.lastChangeSetId ?? stack.changeSets[stack.changeSets.length - 1]?.id;
+    if (changeSetId) out.ChangeSetId = changeSetId;
     return out;
+  }
+
+  /** Change sets that still exist (state files from older sandboxes also hold executed and deleted ones). */
+  function liveChangeSets(stack: Stack): ChangeSet[] {
+    return stack.changeSets.filter((c) => c.status !== "DELETE_COMPLETE" && c.executionStatus !== "EXECUTE_COMPLETE" && c.executionStatus !== "OBSOLETE");
   }
 
   function findChangeSet(ctx: CallContext, input: Input): { stack: Stack; changeSet: ChangeSet } {
@@ -170,7 +178,7 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
     const stackName = optString(input, "StackName");
     const candidates = stackName ? [findStack(ctx, stackName)].filter((s): s is Stack => s !== undefined) : stacksOf(ctx);
     for (const stack of candidates) {
-      const changeSet = stack.changeSets.find((c) => (name.startsWith("arn:") ? c.id === name : c.name === name) && c.status !== "DELETE_COMPLETE");
+      const changeSet = liveChangeSets(stack).find((c) => (name.startsWith("arn:") ? c.id === name : c.name === name));
       if (changeSet) return { stack, changeSet };
     }
     throw new ServiceError("ChangeSetNotFound", `ChangeSet [${name}] does not exist`, 404);
@@ -178,9 +186,103 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
 
   const updatable = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
 
-  const handlers: Record<string, Handler> = {
-    ValidateTemplate(input, ctx) {
-      authorize(ctx, "ValidateTemplate", "*");
+  async function createStack(ctx: CallContext, name: string, input: Input): Promise<Output> {
+    if (findStack(ctx, name)) throw new ServiceError("AlreadyExistsException", `Stack [${name}] already exists`, 400);
+    const { template, body } = readTemplate(input);
+    const stack = newStack(ctx, name);
+    const parameters = resolveParameters(template, readParameters(input), []);
+    stack.tags = readTags(input);
+    stack.capabilities = optStringList(input, "Capabilities") ?? [];
+    stack.disableRollback = optBoolean(input, "DisableRollback") ?? false;
+    stacksOf(ctx).push(stack);
+    await runner(stack, ctx).deploy(template, body, parameters, "create");
+    world.changed();
+    return { StackId: stack.stackId };
+  }
+
+  async function updateStack(ctx: CallContext, stack: Stack, input: Input): Promise<Output> {
+    if (!updatable.has(stack.status)) throw validation(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
+    const usePrevious = optBoolean(input, "UsePreviousTemplate") ?? false;
+    const { template, body } = usePrevious ? { template: parseTemplate(stack.templateBody), body: stack.templateBody } : readTemplate(input);
+    const parameters = resolveParameters(template, readParameters(input), stack.parameters);
+    const tags = optList(input, "Tags") === undefined ? stack.tags : readTags(input);
+    if (!hasChanges(stack, template, parameters, tags)) throw validation("No updates are to be performed.");
+    stack.tags = tags;
+    await runner(stack, ctx).deploy(template, body, parameters, "update");
+    world.changed();
+    return { StackId: stack.stackId };
+  }
+
+  function createChangeSet(ctx: CallContext, stackName: string, changeSetName: string, input: Input): Output {
+    const type = optString(input, "ChangeSetType") ?? "UPDATE";
+    if (type !== "CREATE" && type !== "UPDATE") throw validation(`ChangeSetType ${type} is not supported by the sandbox`);
+    let stack = findStack(ctx, stackName);
+    if (type === "CREATE") {
+      if (stack && stack.status !== "REVIEW_IN_PROGRESS") throw new ServiceError("AlreadyExistsException", `Stack [${stackName}] already exists and cannot be created again with the changeSet [${changeSetName}].`, 400);
+    } else if (!stack || stack.status === "REVIEW_IN_PROGRESS") {
+      throw validation(`Stack [${stackName}] does not exist`);
+    } else if (!updatable.has(stack.status)) {
+      throw validation(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
+    }
+    const usePrevious = optBoolean(input, "UsePreviousTemplate") ?? false;
+    const { template, body } = usePrevious && stack ? { template: parseTemplate(stack.templateBody), body: stack.templateBody } : readTemplate(input);
+    if (!stack) {
+      stack = newStack(ctx, stackName);
+      stacksOf(ctx).push(stack);
+    }
+    // Names are unique among the stack's live change sets only: executed ones are gone, so the
+    // AWS CLI's per-second `awscli-cloudformation-package-deploy-<epoch>` can come back.
+    if (liveChangeSets(stack).some((c) => c.name === changeSetName)) {
+      throw new ServiceError("AlreadyExistsException", `ChangeSet ${changeSetName} already exists`, 400);
+    }
+    const parameters = resolveParameters(template, readParameters(input), stack.parameters);
+    const tags = optList(input, "Tags") === undefined ? stack.tags : readTags(input);
+    const changeSet: ChangeSet = {
+      id: `arn:aws:cloudformation:${ctx.region}:${ctx.principal.accountId}:changeSet/${changeSetName}/${randomUUID()}`,
+      name: changeSetName,
+      type,
+      status: "CREATE_COMPLETE",
+      executionStatus: "AVAILABLE",
+      creationTime: world.now().toISOString(),
+      templateBody: body,
+      parameters,
+      tags,
+      capabilities: optStringList(input, "Capabilities") ?? [],
+      changes: [],
+    };
+    const description = optString(input, "Description");
+    if (description) changeSet.description = description;
+    if (type === "UPDATE" && !hasChanges(stack, template, parameters, tags)) {
+      changeSet.status = "FAILED";
+      changeSet.executionStatus = "UNAVAILABLE";
+      changeSet.statusReason = NO_CHANGES;
+    } else {
+      changeSet.changes = computeChanges(stack, template, parameters, ctx);
+    }
+    stack.changeSets.push(changeSet);
+    world.changed();
+    return { Id: changeSet.id, StackId: stack.stackId };
+  }
+
+  async function executeChangeSet(ctx: CallContext, stack: Stack, changeSet: ChangeSet, input: Input): Promise<Output> {
+    if (changeSet.executionStatus !== "AVAILABLE") {
+      throw new ServiceError("InvalidChangeSetStatus", `ChangeSet [${changeSet.id}] cannot be executed in its current status of [${changeSet.status}]`, 400);
+    }
+    const template = parseTemplate(changeSet.templateBody);
+    // "After you execute a change set, CloudFormation removes all change sets associated with the
+    // stack" (CloudFormation User Guide, "Execute a change set"): their names become free again.
+    stack.changeSets = [];
+    stack.lastChangeSetId = changeSet.id;
+    stack.tags = changeSet.tags;
+    stack.capabilities = changeSet.capabilities;
+    if (optBoolean(input, "DisableRollback") !== undefined) stack.disableRollback = optBoolean(input, "DisableRollback") ?? false;
+    await runner(stack, ctx).deploy(template, changeSet.templateBody, changeSet.parameters, changeSet.type === "CREATE" ? "create" : "update");
+    world.changed();
+    return {};
+  }
+
+  const operations: Record<string, Operation> = {
+    ValidateTemplate: unscoped("ValidateTemplate", (input) => {
       const { template } = readTemplate(input);
       return {
         Parameters: Object.entries(template.Parameters).map(([key, p]) => ({ ParameterKey: key, DefaultValue: p.Default, NoEcho: p.NoEcho, Description: p.Description })),
@@ -188,10 +290,9 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
         Capabilities: [],
         DeclaredTransforms: [],
       };
-    },
+    }),
 
-    GetTemplateSummary(input, ctx) {
-      authorize(ctx, "GetTemplateSummary", "*");
+    GetTemplateSummary: unscoped("GetTemplateSummary", (input, ctx) => {
       const stackName = optString(input, "StackName");
       const template = stackName ? parseTemplate(requireStack(ctx, stackName).templateBody) : readTemplate(input).template;
       return {
@@ -209,69 +310,47 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
         Version: "2010-09-09",
         DeclaredTransforms: [],
       };
-    },
+    }),
 
-    async CreateStack(input, ctx) {
-      const name = reqString(input, "StackName", "ValidationError");
-      authorize(ctx, "CreateStack", `arn:aws:cloudformation:${ctx.region}:${ctx.principal.accountId}:stack/${name}/*`);
-      if (findStack(ctx, name)) throw new ServiceError("AlreadyExistsException", `Stack [${name}] already exists`, 400);
-      const { template, body } = readTemplate(input);
-      const stack = newStack(ctx, name);
-      const parameters = resolveParameters(template, readParameters(input), []);
-      stack.tags = readTags(input);
-      stack.capabilities = optStringList(input, "Capabilities") ?? [];
-      stack.disableRollback = optBoolean(input, "DisableRollback") ?? false;
-      stacksOf(ctx).push(stack);
-      await runner(stack, ctx).deploy(template, body, parameters, "create");
-      world.changed();
-      return { StackId: stack.stackId };
-    },
+    CreateStack: operation({
+      resolve: (input) => reqString(input, "StackName", "ValidationError"),
+      access: (name, ctx) => [cfnAccess("CreateStack", stackPattern(ctx, name))],
+      run: (name, input, ctx) => createStack(ctx, name, input),
+    }),
 
-    async UpdateStack(input, ctx) {
-      const stack = requireStack(ctx, reqString(input, "StackName", "ValidationError"));
-      authorize(ctx, "UpdateStack", stack.stackId);
-      if (!updatable.has(stack.status)) throw validation(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
-      const usePrevious = optBoolean(input, "UsePreviousTemplate") ?? false;
-      const { template, body } = usePrevious ? { template: parseTemplate(stack.templateBody), body: stack.templateBody } : readTemplate(input);
-      const parameters = resolveParameters(template, readParameters(input), stack.parameters);
-      const tags = optList(input, "Tags") === undefined ? stack.tags : readTags(input);
-      if (!hasChanges(stack, template, parameters, tags)) throw validation("No updates are to be performed.");
-      stack.tags = tags;
-      await runner(stack, ctx).deploy(template, body, parameters, "update");
-      world.changed();
-      return { StackId: stack.stackId };
-    },
+    UpdateStack: operation({
+      resolve: (input, ctx) => requireStack(ctx, reqString(input, "StackName", "ValidationError")),
+      access: (stack) => [cfnAccess("UpdateStack", stack.stackId)],
+      run: (stack, input, ctx) => updateStack(ctx, stack, input),
+    }),
 
-    async DeleteStack(input, ctx) {
-      const stack = findStack(ctx, reqString(input, "StackName", "ValidationError"));
-      // Deleting a stack that does not exist succeeds silently, as in AWS.
-      if (!stack) return {};
-      authorize(ctx, "DeleteStack", stack.stackId);
-      if (stack.status === "DELETE_COMPLETE") return {};
-      await runner(stack, ctx).delete();
-      world.changed();
-      return {};
-    },
-
-    DescribeStacks(input, ctx) {
-      authorize(ctx, "DescribeStacks", "*");
+    DeleteStack: operation({
+      resolve: (input, ctx) => findStack(ctx, reqString(input, "StackName", "ValidationError")),
+      // Deleting a stack that does not exist succeeds silently, as in AWS, with nothing to authorize.
+      access: (stack) => (stack ? [cfnAccess("DeleteStack", stack.stackId)] : []),
+      async run(stack, _input, ctx) {
+        if (!stack || stack.status === "DELETE_COMPLETE") return {};
+        await runner(stack, ctx).delete();
+        world.changed();
+        return {};
+      },
+    }),
+    DescribeStacks: unscoped("DescribeStacks", (input, ctx) => {
       const name = optString(input, "StackName");
       if (name) return { Stacks: [describeStack(requireStack(ctx, name))] };
       return { Stacks: stacksOf(ctx).filter((s) => s.status !== "DELETE_COMPLETE").map(describeStack) };
-    },
+    }),
 
-    ListStacks(input, ctx) {
-      authorize(ctx, "ListStacks", "*");
+    ListStacks: unscoped("ListStacks", (input, ctx) => {
       const filter = optStringList(input, "StackStatusFilter");
       return {
         StackSummaries: stacksOf(ctx)
           .filter((s) => !filter || filter.length === 0 || filter.includes(s.status))
           .map((s) => ({ StackId: s.stackId, StackName: s.stackName, CreationTime: new Date(s.creationTime), StackStatus: s.status, DeletionTime: s.deletionTime ? new Date(s.deletionTime) : undefined })),
       };
-    },
+    }),
 
-    DescribeStackEvents(input, ctx) {
-      authorize(ctx, "DescribeStackEvents", "*");
+    DescribeStackEvents: unscoped("DescribeStackEvents", (input, ctx) => {
       const stack = requireStack(ctx, reqString(input, "StackName", "ValidationError"));
       return {
         StackEvents: [...stack.events].reverse().map((e) => ({
@@ -287,10 +366,9 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
           ResourceProperties: e.properties,
         })),
       };
-    },
+    }),
 
-    DescribeStackResources(input, ctx) {
-      authorize(ctx, "DescribeStackResources", "*");
+    DescribeStackResources: unscoped("DescribeStackResources", (input, ctx) => {
       const stack = requireStack(ctx, reqString(input, "StackName", "ValidationError"));
       const logical = optString(input, "LogicalResourceId");
       return {
@@ -307,70 +385,22 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
             DriftInformation: { StackResourceDriftStatus: "NOT_CHECKED" },
           })),
       };
-    },
+    }),
 
-    GetTemplate(input, ctx) {
-      authorize(ctx, "GetTemplate", "*");
+    GetTemplate: unscoped("GetTemplate", (input, ctx) => {
       const changeSetName = optString(input, "ChangeSetName");
       if (changeSetName) return { TemplateBody: findChangeSet(ctx, input).changeSet.templateBody, StagesAvailable: ["Original", "Processed"] };
       const stack = requireStack(ctx, reqString(input, "StackName", "ValidationError"));
       return { TemplateBody: stack.templateBody, StagesAvailable: ["Original", "Processed"] };
-    },
+    }),
 
-    CreateChangeSet(input, ctx) {
-      const stackName = reqString(input, "StackName", "ValidationError");
-      const changeSetName = reqString(input, "ChangeSetName", "ValidationError");
-      authorize(ctx, "CreateChangeSet", `arn:aws:cloudformation:${ctx.region}:${ctx.principal.accountId}:stack/${stackName}/*`);
-      const type = optString(input, "ChangeSetType") ?? "UPDATE";
-      if (type !== "CREATE" && type !== "UPDATE") throw validation(`ChangeSetType ${type} is not supported by the sandbox`);
-      let stack = findStack(ctx, stackName);
-      if (type === "CREATE") {
-        if (stack && stack.status !== "REVIEW_IN_PROGRESS") throw new ServiceError("AlreadyExistsException", `Stack [${stackName}] already exists and cannot be created again with the changeSet [${changeSetName}].`, 400);
-      } else if (!stack || stack.status === "REVIEW_IN_PROGRESS") {
-        throw validation(`Stack [${stackName}] does not exist`);
-      } else if (!updatable.has(stack.status)) {
-        throw validation(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
-      }
-      const usePrevious = optBoolean(input, "UsePreviousTemplate") ?? false;
-      const { template, body } = usePrevious && stack ? { template: parseTemplate(stack.templateBody), body: stack.templateBody } : readTemplate(input);
-      if (!stack) {
-        stack = newStack(ctx, stackName);
-        stacksOf(ctx).push(stack);
-      }
-      if (stack.changeSets.some((c) => c.name === changeSetName && c.status !== "DELETE_COMPLETE")) {
-        throw new ServiceError("AlreadyExistsException", `ChangeSet ${changeSetName} already exists`, 400);
-      }
-      const parameters = resolveParameters(template, readParameters(input), stack.parameters);
-      const tags = optList(input, "Tags") === undefined ? stack.tags : readTags(input);
-      const changeSet: ChangeSet = {
-        id: `arn:aws:cloudformation:${ctx.region}:${ctx.principal.accountId}:changeSet/${changeSetName}/${randomUUID()}`,
-        name: changeSetName,
-        type,
-        status: "CREATE_COMPLETE",
-        executionStatus: "AVAILABLE",
-        creationTime: world.now().toISOString(),
-        templateBody: body,
-        parameters,
-        tags,
-        capabilities: optStringList(input, "Capabilities") ?? [],
-        changes: [],
-      };
-      const description = optString(input, "Description");
-      if (description) changeSet.description = description;
-      if (type === "UPDATE" && !hasChanges(stack, template, parameters, tags)) {
-        changeSet.status = "FAILED";
-        changeSet.executionStatus = "UNAVAILABLE";
-        changeSet.statusReason = NO_CHANGES;
-      } else {
-        changeSet.changes = computeChanges(stack, template, parameters, ctx);
-      }
-      stack.changeSets.push(changeSet);
-      world.changed();
-      return { Id: changeSet.id, StackId: stack.stackId };
-    },
+    CreateChangeSet: operation({
+      resolve: (input) => ({ stackName: reqString(input, "StackName", "ValidationError"), changeSetName: reqString(input, "ChangeSetName", "ValidationError") }),
+      access: ({ stackName }, ctx) => [cfnAccess("CreateChangeSet", stackPattern(ctx, stackName))],
+      run: ({ stackName, changeSetName }, input, ctx) => createChangeSet(ctx, stackName, changeSetName, input),
+    }),
 
-    DescribeChangeSet(input, ctx) {
-      authorize(ctx, "DescribeChangeSet", "*");
+    DescribeChangeSet: unscoped("DescribeChangeSet", (input, ctx) => {
       const { stack, changeSet } = findChangeSet(ctx, input);
       return {
         ChangeSetName: changeSet.name,
@@ -393,33 +423,42 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
         })),
         IncludeNestedStacks: false,
       };
-    },
+    }),
 
-    async ExecuteChangeSet(input, ctx) {
-      const { stack, changeSet } = findChangeSet(ctx, input);
-      authorize(ctx, "ExecuteChangeSet", stack.stackId);
-      if (changeSet.executionStatus !== "AVAILABLE") {
-        throw new ServiceError("InvalidChangeSetStatus", `ChangeSet [${changeSet.id}] cannot be executed in its current status of [${changeSet.status}]`, 400);
-      }
-      const template = parseTemplate(changeSet.templateBody);
-      changeSet.executionStatus = "EXECUTE_COMPLETE";
-      for (const other of stack.changeSets) if (other !== changeSet && other.executionStatus === "AVAILABLE") other.executionStatus = "OBSOLETE";
-      stack.tags = changeSet.tags;
-      stack.capabilities = changeSet.capabilities;
-      if (optBoolean(input, "DisableRollback") !== undefined) stack.disableRollback = optBoolean(input, "DisableRollback") ?? false;
-      await runner(stack, ctx).deploy(template, changeSet.templateBody, changeSet.parameters, changeSet.type === "CREATE" ? "create" : "update");
-      world.changed();
-      return {};
-    },
+    ListChangeSets: operation({
+      resolve: (input, ctx) => requireStack(ctx, reqString(input, "StackName", "ValidationError")),
+      access: (stack) => [cfnAccess("ListChangeSets", stack.stackId)],
+      run: (stack) => ({
+        Summaries: liveChangeSets(stack).map((c) => ({
+          StackId: stack.stackId,
+          StackName: stack.stackName,
+          ChangeSetId: c.id,
+          ChangeSetName: c.name,
+          ExecutionStatus: c.executionStatus,
+          Status: c.status,
+          StatusReason: c.statusReason,
+          CreationTime: new Date(c.creationTime),
+          Description: c.description,
+          IncludeNestedStacks: false,
+        })),
+      }),
+    }),
 
-    DeleteChangeSet(input, ctx) {
-      const { stack, changeSet } = findChangeSet(ctx, input);
-      authorize(ctx, "DeleteChangeSet", stack.stackId);
-      changeSet.status = "DELETE_COMPLETE";
-      world.changed();
-      return {};
-    },
+    ExecuteChangeSet: operation({
+      resolve: (input, ctx) => findChangeSet(ctx, input),
+      access: ({ stack }) => [cfnAccess("ExecuteChangeSet", stack.stackId)],
+      run: ({ stack, changeSet }, input, ctx) => executeChangeSet(ctx, stack, changeSet, input),
+    }),
+    DeleteChangeSet: operation({
+      resolve: (input, ctx) => findChangeSet(ctx, input),
+      access: ({ stack }) => [cfnAccess("DeleteChangeSet", stack.stackId)],
+      run({ stack, changeSet }) {
+        stack.changeSets = stack.changeSets.filter((c) => c !== changeSet);
+        world.changed();
+        return {};
+      },
+    }),
   };
 
-  return { name: "cloudformation", handlers };
+  return { name: "cloudformation", operations, accessDenied: { code: "AccessDenied", status: 403 } };
 }

@@ -61,6 +61,7 @@ export interface ChangeSet {
   name: string;
   type: "CREATE" | "UPDATE";
   description?: string;
+  /** DELETE_COMPLETE and EXECUTE_COMPLETE/OBSOLETE only in state files written before change sets were deleted. */
   status: "CREATE_COMPLETE" | "FAILED" | "DELETE_COMPLETE";
   executionStatus: "AVAILABLE" | "UNAVAILABLE" | "EXECUTE_COMPLETE" | "OBSOLETE";
   statusReason?: string;
@@ -89,7 +90,10 @@ export interface Stack {
   outputs: Array<{ OutputKey: string; OutputValue: string; Description?: string; ExportName?: string }>;
   resources: Record<string, StackResource>;
   events: StackEvent[];
+  /** The stack's live change sets: executing one deletes them all, as CloudFormation does. */
   changeSets: ChangeSet[];
+  /** The change set last executed, which DescribeStacks names (before any: the last one created). */
+  lastChangeSetId?: string;
 }
 
 export type CloudFormationState = Record<string, Record<string, { stacks: Stack[] }>>;

@@ -6,10 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { ServiceError } from "../../errors";
 import { type Input, isRecord, optBoolean, optList, optNumber, optString, reqString } from "../../input";
-import { accessDeniedMessage, decideIdentity } from "../../policy/evaluator";
-import type { AuthzRequest } from "../../policy/types";
+import type { AccessCheck } from "../../authorize";
 import { regional } from "../../state";
-import type { CallContext, Handler, Output, World } from "../../world";
+import { type CallContext, type Output, type Service, type World, operation } from "../../world";
 import type { KmsService } from "../kms/handlers";
 import type { DbCluster } from "./model";
 
@@ -33,19 +32,12 @@ function parameterValue(message: string): ServiceError {
   return new ServiceError("InvalidParameterValue", message, 400);
 }
 
-export function createRdsService(world: World, kms: KmsService): { name: string; handlers: Record<string, Handler> } {
-  const clusters = (account: string, region: string) => regional(world.state.rds, account, region, (): { clusters: Record<string, DbCluster> } => ({ clusters: {} })).clusters;
+function rdsAccess(action: string, resource: string): AccessCheck {
+  return { action: `rds:${action}`, resource };
+}
 
-  function authorize(ctx: CallContext, action: string, resource: string): void {
-    const request: AuthzRequest = {
-      principal: { arn: ctx.principal.arn, accountId: ctx.principal.accountId, roleArn: ctx.principal.roleArn },
-      action: `rds:${action}`,
-      resource,
-      context: { "aws:PrincipalAccount": ctx.principal.accountId },
-    };
-    const decision = decideIdentity(request, ctx.principal.identityPolicies);
-    if (!decision.allowed) throw new ServiceError("AccessDenied", accessDeniedMessage(request, decision), 403);
-  }
+export function createRdsService(world: World, kms: KmsService): Service {
+  const clusters = (account: string, region: string) => regional(world.state.rds, account, region, (): { clusters: Record<string, DbCluster> } => ({ clusters: {} })).clusters;
 
   /** Applies the clock: creating → available, deleting → gone. */
   function refresh(account: string, region: string): Record<string, DbCluster> {
@@ -148,88 +140,103 @@ export function createRdsService(world: World, kms: KmsService): { name: string;
     }
   }
 
-  const handlers: Record<string, Handler> = {
-    async CreateDBCluster(input, ctx) {
-      const identifier = reqString(input, "DBClusterIdentifier", "InvalidParameterValue");
-      if (!IDENTIFIER.test(identifier) || identifier.length > 63) {
-        throw parameterValue("The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.");
-      }
-      const id = identifier.toLowerCase();
-      const engine = reqString(input, "Engine", "InvalidParameterValue");
-      const engineDefaults = ENGINES[engine];
-      if (!engineDefaults || (engine !== "aurora-postgresql" && engine !== "aurora-mysql")) throw parameterValue(`Invalid DB engine: ${engine}`);
-      const arn = `arn:aws:rds:${ctx.region}:${ctx.principal.accountId}:cluster:${id}`;
-      authorize(ctx, "CreateDBCluster", arn);
-      const all = refresh(ctx.principal.accountId, ctx.region);
-      if (all[id]) throw new ServiceError("DBClusterAlreadyExistsFault", "DB Cluster already exists", 400);
-      const kmsKeyId = optString(input, "KmsKeyId");
-      const storageEncryptedInput = optBoolean(input, "StorageEncrypted");
-      if (kmsKeyId && storageEncryptedInput === false) {
-        throw new ServiceError("InvalidParameterCombination", "Cannot specify KmsKeyId when StorageEncrypted is false.", 400);
-      }
-      const storageEncrypted = storageEncryptedInput ?? Boolean(kmsKeyId);
-      if (!optString(input, "MasterUsername") && !optString(input, "SnapshotIdentifier")) {
-        throw parameterValue("The parameter MasterUsername must be provided and must not be blank.");
-      }
-      if (!optString(input, "MasterUserPassword") && !optBoolean(input, "ManageMasterUserPassword")) {
-        throw parameterValue("The parameter MasterUserPassword must be provided and must not be blank, or ManageMasterUserPassword must be true.");
-      }
-      let key: { keyArn: string; grantId: string } | undefined;
-      if (storageEncrypted) {
-        key = await useKey(ctx, kmsKeyId ?? kms.awsManagedKeyArn(ctx.principal.accountId, ctx.region, "rds"), arn);
-      }
-      const now = world.now();
-      const cluster: DbCluster = {
-        identifier: id,
-        arn,
-        resourceId: `cluster-${randomBytes(13).toString("hex").toUpperCase().slice(0, 26)}`,
-        accountId: ctx.principal.accountId,
-        region: ctx.region,
-        engine,
-        engineVersion: optString(input, "EngineVersion") ?? engineDefaults.version,
-        port: optNumber(input, "Port") ?? engineDefaults.port,
-        storageEncrypted,
-        createdAt: now.toISOString(),
-        availableAt: new Date(now.getTime() + world.rdsCreateDelayMs).toISOString(),
-        tags: readTags(input),
-        deletionProtection: optBoolean(input, "DeletionProtection") ?? false,
-      };
-      const masterUsername = optString(input, "MasterUsername");
-      if (masterUsername) cluster.masterUsername = masterUsername;
-      const databaseName = optString(input, "DatabaseName");
-      if (databaseName) cluster.databaseName = databaseName;
-      if (key) {
-        cluster.kmsKeyArn = key.keyArn;
-        cluster.kmsGrantId = key.grantId;
-      }
-      all[id] = cluster;
-      world.changed();
-      return { DBCluster: describe(cluster) };
-    },
+  async function createCluster(ctx: CallContext, input: Input, target: { id: string; engine: DbCluster["engine"]; engineDefaults: { version: string; port: number }; arn: string }): Promise<Output> {
+    const { id, engine, engineDefaults, arn } = target;
+    const all = refresh(ctx.principal.accountId, ctx.region);
+    if (all[id]) throw new ServiceError("DBClusterAlreadyExistsFault", "DB Cluster already exists", 400);
+    const kmsKeyId = optString(input, "KmsKeyId");
+    const storageEncryptedInput = optBoolean(input, "StorageEncrypted");
+    if (kmsKeyId && storageEncryptedInput === false) {
+      throw new ServiceError("InvalidParameterCombination", "Cannot specify KmsKeyId when StorageEncrypted is false.", 400);
+    }
+    const storageEncrypted = storageEncryptedInput ?? Boolean(kmsKeyId);
+    if (!optString(input, "MasterUsername") && !optString(input, "SnapshotIdentifier")) {
+      throw parameterValue("The parameter MasterUsername must be provided and must not be blank.");
+    }
+    if (!optString(input, "MasterUserPassword") && !optBoolean(input, "ManageMasterUserPassword")) {
+      throw parameterValue("The parameter MasterUserPassword must be provided and must not be blank, or ManageMasterUserPassword must be true.");
+    }
+    let key: { keyArn: string; grantId: string } | undefined;
+    if (storageEncrypted) {
+      key = await useKey(ctx, kmsKeyId ?? kms.awsManagedKeyArn(ctx.principal.accountId, ctx.region, "rds"), arn);
+    }
+    const now = world.now();
+    const cluster: DbCluster = {
+      identifier: id,
+      arn,
+      resourceId: `cluster-${randomBytes(13).toString("hex").toUpperCase().slice(0, 26)}`,
+      accountId: ctx.principal.accountId,
+      region: ctx.region,
+      engine,
+      engineVersion: optString(input, "EngineVersion") ?? engineDefaults.version,
+      port: optNumber(input, "Port") ?? engineDefaults.port,
+      storageEncrypted,
+      createdAt: now.toISOString(),
+      availableAt: new Date(now.getTime() + world.rdsCreateDelayMs).toISOString(),
+      tags: readTags(input),
+      deletionProtection: optBoolean(input, "DeletionProtection") ?? false,
+    };
+    const masterUsername = optString(input, "MasterUsername");
+    if (masterUsername) cluster.masterUsername = masterUsername;
+    const databaseName = optString(input, "DatabaseName");
+    if (databaseName) cluster.databaseName = databaseName;
+    if (key) {
+      cluster.kmsKeyArn = key.keyArn;
+      cluster.kmsGrantId = key.grantId;
+    }
+    all[id] = cluster;
+    world.changed();
+    return { DBCluster: describe(cluster) };
+  }
 
-    DescribeDBClusters(input, ctx) {
-      authorize(ctx, "DescribeDBClusters", `arn:aws:rds:${ctx.region}:${ctx.principal.accountId}:cluster:*`);
-      const identifier = optString(input, "DBClusterIdentifier");
-      if (identifier) return { DBClusters: [describe(findCluster(ctx, identifier))] };
-      return { DBClusters: Object.values(refresh(ctx.principal.accountId, ctx.region)).map(describe) };
-    },
+  return {
+    name: "rds",
+    accessDenied: { code: "AccessDenied", status: 403 },
+    operations: {
+      CreateDBCluster: operation({
+        resolve(input, ctx) {
+          const identifier = reqString(input, "DBClusterIdentifier", "InvalidParameterValue");
+          if (!IDENTIFIER.test(identifier) || identifier.length > 63) {
+            throw parameterValue("The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.");
+          }
+          const id = identifier.toLowerCase();
+          const engine = reqString(input, "Engine", "InvalidParameterValue");
+          const engineDefaults = ENGINES[engine];
+          if (!engineDefaults || (engine !== "aurora-postgresql" && engine !== "aurora-mysql")) throw parameterValue(`Invalid DB engine: ${engine}`);
+          const engineName: DbCluster["engine"] = engine;
+          return { id, engine: engineName, engineDefaults, arn: `arn:aws:rds:${ctx.region}:${ctx.principal.accountId}:cluster:${id}` };
+        },
+        access: ({ arn }) => [rdsAccess("CreateDBCluster", arn)],
+        run: ({ id, engine, engineDefaults, arn }, input, ctx) => createCluster(ctx, input, { id, engine, engineDefaults, arn }),
+      }),
 
-    DeleteDBCluster(input, ctx) {
-      const cluster = findCluster(ctx, reqString(input, "DBClusterIdentifier", "InvalidParameterValue"));
-      authorize(ctx, "DeleteDBCluster", cluster.arn);
-      if (cluster.deletingSince) throw new ServiceError("InvalidDBClusterStateFault", `DB cluster ${cluster.identifier} is already being deleted.`, 400);
-      if (cluster.deletionProtection) {
-        throw new ServiceError("InvalidParameterCombination", "Cannot delete protected Cluster, please disable deletion protection and try again.", 400);
-      }
-      if (!optBoolean(input, "SkipFinalSnapshot") && !optString(input, "FinalDBSnapshotIdentifier")) {
-        throw new ServiceError("InvalidParameterCombination", "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.", 400);
-      }
-      cluster.deletingSince = world.now().toISOString();
-      if (cluster.kmsKeyArn && cluster.kmsGrantId) kms.retireGrantAsService(cluster.kmsKeyArn, cluster.kmsGrantId);
-      world.changed();
-      return { DBCluster: describe(cluster) };
+      DescribeDBClusters: operation({
+        resolve: () => undefined,
+        access: (_none, ctx) => [rdsAccess("DescribeDBClusters", `arn:aws:rds:${ctx.region}:${ctx.principal.accountId}:cluster:*`)],
+        run(_none, input, ctx) {
+          const identifier = optString(input, "DBClusterIdentifier");
+          if (identifier) return { DBClusters: [describe(findCluster(ctx, identifier))] };
+          return { DBClusters: Object.values(refresh(ctx.principal.accountId, ctx.region)).map(describe) };
+        },
+      }),
+
+      DeleteDBCluster: operation({
+        resolve: (input, ctx) => findCluster(ctx, reqString(input, "DBClusterIdentifier", "InvalidParameterValue")),
+        access: (cluster) => [rdsAccess("DeleteDBCluster", cluster.arn)],
+        run(cluster, input) {
+          if (cluster.deletingSince) throw new ServiceError("InvalidDBClusterStateFault", `DB cluster ${cluster.identifier} is already being deleted.`, 400);
+          if (cluster.deletionProtection) {
+            throw new ServiceError("InvalidParameterCombination", "Cannot delete protected Cluster, please disable deletion protection and try again.", 400);
+          }
+          if (!optBoolean(input, "SkipFinalSnapshot") && !optString(input, "FinalDBSnapshotIdentifier")) {
+            throw new ServiceError("InvalidParameterCombination", "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.", 400);
+          }
+          cluster.deletingSince = world.now().toISOString();
+          if (cluster.kmsKeyArn && cluster.kmsGrantId) kms.retireGrantAsService(cluster.kmsKeyArn, cluster.kmsGrantId);
+          world.changed();
+          return { DBCluster: describe(cluster) };
+        },
+      }),
     },
   };
-
-  return { name: "rds", handlers };
 }

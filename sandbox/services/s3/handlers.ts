@@ -5,11 +5,10 @@
  * "Encryption context"). KMS refusals come back as S3 errors carrying the KMS message.
  */
 import { createHash } from "node:crypto";
+import type { AccessCheck } from "../../authorize";
 import { ServiceError } from "../../errors";
 import { type Input, isRecord, optBlob, optBoolean, optNumber, optString, optStringMap, reqString } from "../../input";
-import { accessDeniedMessage, decideIdentity } from "../../policy/evaluator";
-import type { AuthzRequest } from "../../policy/types";
-import type { CallContext, Handler, Output, Service, World } from "../../world";
+import { type CallContext, type Operation, type Output, type Service, type World, operation } from "../../world";
 import { openWithDataKey, sealWithDataKey } from "../kms/crypto";
 import type { KmsService } from "../kms/handlers";
 import type { Bucket, BucketEncryption, S3Object } from "./model";
@@ -35,19 +34,14 @@ function md5(data: Buffer): string {
 export function createS3Service(world: World, kms: KmsService): Service {
   const buckets = () => world.state.s3.buckets;
 
-  function authorize(ctx: CallContext, action: string, resource: string, bucket: Bucket | undefined): void {
-    const request: AuthzRequest = {
-      principal: { arn: ctx.principal.arn, accountId: ctx.principal.accountId, roleArn: ctx.principal.roleArn },
-      action: `s3:${action}`,
-      resource,
-      context: { "aws:PrincipalAccount": ctx.principal.accountId, "aws:PrincipalArn": ctx.principal.roleArn ?? ctx.principal.arn },
-    };
-    const decision = decideIdentity(request, ctx.principal.identityPolicies);
-    if (!decision.allowed) throw new ServiceError("AccessDenied", accessDeniedMessage(request, decision), 403);
-    // Buckets have no bucket policies in the sandbox, so only the owner account gets in.
-    if (bucket && bucket.ownerAccountId !== ctx.principal.accountId) {
-      throw new ServiceError("AccessDenied", accessDeniedMessage(request, { allowed: false, reason: "no-resource-allow" }), 403);
-    }
+  /**
+   * `s3:<action>` on a bucket or object ARN. Buckets have no bucket policies in the sandbox,
+   * so only the owner account gets in.
+   */
+  function s3Access(action: string, resource: string, bucket?: Bucket): AccessCheck {
+    const check: AccessCheck = { action: `s3:${action}`, resource };
+    if (bucket) check.ownerAccountId = bucket.ownerAccountId;
+    return check;
   }
 
   function getBucket(ctx: CallContext, name: string): Bucket {
@@ -63,6 +57,22 @@ export function createS3Service(world: World, kms: KmsService): Service {
       );
     }
     return bucket;
+  }
+
+  /** An operation on a bucket in the caller's region, needing `s3:<action>` on it. */
+  function bucketOperation(action: string, run: (bucket: Bucket, input: Input) => Output): Operation {
+    return operation({
+      resolve: (input, ctx) => getBucket(ctx, reqString(input, "Bucket")),
+      access: (bucket) => [s3Access(action, `arn:aws:s3:::${bucket.name}`, bucket)],
+      run: (bucket, input) => run(bucket, input),
+    });
+  }
+
+  /** An object operation: the bucket must exist in the caller's region; `s3:<action>` on the object ARN. */
+  function objectTarget(input: Input, ctx: CallContext): { bucket: Bucket; key: string } {
+    const name = reqString(input, "Bucket");
+    const key = reqString(input, "Key");
+    return { bucket: getBucket(ctx, name), key };
   }
 
   function viaS3(ctx: CallContext, bucket: Bucket): CallContext {
@@ -85,73 +95,138 @@ export function createS3Service(world: World, kms: KmsService): Service {
     return rule;
   }
 
-  const handlers: Record<string, Handler> = {
-    ListBuckets(_input, ctx) {
-      authorize(ctx, "ListAllMyBuckets", "*", undefined);
-      const list = Object.values(buckets())
-        .filter((b) => b.ownerAccountId === ctx.principal.accountId)
-        .map((b) => ({ Name: b.name, CreationDate: new Date(b.creationDate), BucketRegion: b.region }));
-      return { Buckets: list, Owner: { ID: ctx.principal.accountId } };
-    },
+  /** The object's bytes, decrypting the data key through KMS as the caller for SSE-KMS. */
+  async function readBody(ctx: CallContext, bucket: Bucket, object: S3Object): Promise<Buffer> {
+    const body = Buffer.from(object.body, "base64");
+    if (object.sse !== "aws:kms" || !object.encryptedDataKey || !object.iv || !object.tag) return body;
+    let out: Output;
+    try {
+      out = await kms.call("Decrypt", { CiphertextBlob: Buffer.from(object.encryptedDataKey, "base64"), EncryptionContext: object.encryptionContext ?? {} }, viaS3(ctx, bucket));
+    } catch (error) {
+      throw s3ErrorFromKms(error);
+    }
+    if (!(out.Plaintext instanceof Uint8Array)) throw new ServiceError("InternalError", "KMS returned no plaintext", 500);
+    return openWithDataKey(Buffer.from(out.Plaintext), body, Buffer.from(object.iv, "base64"), Buffer.from(object.tag, "base64"));
+  }
 
-    CreateBucket(input, ctx) {
-      const name = reqString(input, "Bucket");
-      if (!BUCKET_NAME.test(name) || name.includes("..")) throw new ServiceError("InvalidBucketName", "The specified bucket is not valid.", 400);
-      authorize(ctx, "CreateBucket", `arn:aws:s3:::${name}`, undefined);
-      const constraint = optString(input, "LocationConstraint");
-      const region = constraint || "us-east-1";
-      if (region !== ctx.region) {
-        throw new ServiceError(
-          "IllegalLocationConstraintException",
-          `The ${constraint ? `${constraint} location constraint` : "unspecified location constraint"} is incompatible for the region specific endpoint this request was sent to.`,
-          400,
-        );
+  /** SSE-KMS: a data key from KMS, as the caller through S3, sealing the body. */
+  async function sealWithKms(ctx: CallContext, bucket: Bucket, object: S3Object, body: Buffer, input: Input, requested: string | undefined): Promise<void> {
+    const defaults = bucket.encryption;
+    const headerKey = optString(input, "SSEKMSKeyId");
+    // An explicit aws:kms header without a key id means the AWS managed key, not the bucket default.
+    const keyId = headerKey ?? (requested === undefined ? defaults?.kmsMasterKeyId : undefined) ?? kms.awsManagedKeyArn(bucket.ownerAccountId, bucket.region, "s3");
+    const bucketKey = optBoolean(input, "BucketKeyEnabled") ?? (requested === undefined || headerKey === undefined ? defaults?.bucketKeyEnabled ?? false : false);
+    const userContextText = optString(input, "SSEKMSEncryptionContext");
+    let encryptionContext: Record<string, string> = {};
+    if (userContextText) {
+      try {
+        const parsed: unknown = JSON.parse(Buffer.from(userContextText, "base64").toString("utf8"));
+        if (isRecord(parsed)) for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") encryptionContext[k] = v;
+      } catch {
+        throw new ServiceError("InvalidArgument", "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map", 400);
       }
-      const existing = buckets()[name];
-      if (existing) {
-        if (existing.ownerAccountId !== ctx.principal.accountId) {
-          throw new ServiceError("BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", 409);
+    }
+    encryptionContext = { ...encryptionContext, "aws:s3:arn": bucketKey ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${object.key}` };
+    let dataKey: Output;
+    try {
+      dataKey = await kms.call("GenerateDataKey", { KeyId: keyId, KeySpec: "AES_256", EncryptionContext: encryptionContext }, viaS3(ctx, bucket));
+    } catch (error) {
+      throw s3ErrorFromKms(error);
+    }
+    const plaintextKey = dataKey.Plaintext;
+    const ciphertextKey = dataKey.CiphertextBlob;
+    if (!(plaintextKey instanceof Uint8Array) || !(ciphertextKey instanceof Uint8Array) || typeof dataKey.KeyId !== "string") {
+      throw new ServiceError("InternalError", "KMS returned no data key", 500);
+    }
+    const sealed = sealWithDataKey(Buffer.from(plaintextKey), body);
+    Object.assign(object, {
+      body: sealed.body.toString("base64"),
+      iv: sealed.iv.toString("base64"),
+      tag: sealed.tag.toString("base64"),
+      encryptedDataKey: Buffer.from(ciphertextKey).toString("base64"),
+      encryptionContext,
+      kmsKeyArn: dataKey.KeyId,
+      bucketKeyEnabled: bucketKey,
+    });
+  }
+
+  const operations: Record<string, Operation> = {
+    ListBuckets: operation({
+      resolve: () => undefined,
+      access: () => [s3Access("ListAllMyBuckets", "*")],
+      run(_none, _input, ctx) {
+        const list = Object.values(buckets())
+          .filter((b) => b.ownerAccountId === ctx.principal.accountId)
+          .map((b) => ({ Name: b.name, CreationDate: new Date(b.creationDate), BucketRegion: b.region }));
+        return { Buckets: list, Owner: { ID: ctx.principal.accountId } };
+      },
+    }),
+
+    CreateBucket: operation({
+      resolve(input) {
+        const name = reqString(input, "Bucket");
+        if (!BUCKET_NAME.test(name) || name.includes("..")) throw new ServiceError("InvalidBucketName", "The specified bucket is not valid.", 400);
+        return name;
+      },
+      access: (name) => [s3Access("CreateBucket", `arn:aws:s3:::${name}`)],
+      run(name, input, ctx) {
+        const constraint = optString(input, "LocationConstraint");
+        const region = constraint || "us-east-1";
+        if (region !== ctx.region) {
+          throw new ServiceError(
+            "IllegalLocationConstraintException",
+            `The ${constraint ? `${constraint} location constraint` : "unspecified location constraint"} is incompatible for the region specific endpoint this request was sent to.`,
+            400,
+          );
         }
-        // us-east-1 answers 200 to re-creating your own bucket; other regions refuse.
-        if (existing.region === "us-east-1" && region === "us-east-1") return { Location: `/${name}` };
-        throw new ServiceError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", 409);
-      }
-      buckets()[name] = { name, ownerAccountId: ctx.principal.accountId, region, creationDate: world.now().toISOString(), objects: {} };
-      world.changed();
-      return { Location: `/${name}` };
-    },
+        const existing = buckets()[name];
+        if (existing) {
+          if (existing.ownerAccountId !== ctx.principal.accountId) {
+            throw new ServiceError("BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", 409);
+          }
+          // us-east-1 answers 200 to re-creating your own bucket; other regions refuse.
+          if (existing.region === "us-east-1" && region === "us-east-1") return { Location: `/${name}` };
+          throw new ServiceError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", 409);
+        }
+        buckets()[name] = { name, ownerAccountId: ctx.principal.accountId, region, creationDate: world.now().toISOString(), objects: {} };
+        world.changed();
+        return { Location: `/${name}` };
+      },
+    }),
 
-    HeadBucket(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = buckets()[name];
-      if (!bucket) throw new ServiceError("NotFound", "Not Found", 404);
-      authorize(ctx, "ListBucket", `arn:aws:s3:::${name}`, bucket);
-      if (bucket.region !== ctx.region) throw new ServiceError("PermanentRedirect", "Moved Permanently", 301, { "x-amz-bucket-region": bucket.region });
-      return { BucketRegion: bucket.region };
-    },
+    HeadBucket: operation({
+      resolve(input) {
+        const bucket = buckets()[reqString(input, "Bucket")];
+        if (!bucket) throw new ServiceError("NotFound", "Not Found", 404);
+        return bucket;
+      },
+      access: (bucket) => [s3Access("ListBucket", `arn:aws:s3:::${bucket.name}`, bucket)],
+      run(bucket, _input, ctx) {
+        if (bucket.region !== ctx.region) throw new ServiceError("PermanentRedirect", "Moved Permanently", 301, { "x-amz-bucket-region": bucket.region });
+        return { BucketRegion: bucket.region };
+      },
+    }),
 
-    GetBucketLocation(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = buckets()[name];
-      if (!bucket) throw noSuchBucket(name);
-      authorize(ctx, "GetBucketLocation", `arn:aws:s3:::${name}`, bucket);
-      return { LocationConstraint: bucket.region === "us-east-1" ? "" : bucket.region };
-    },
+    // Answers from any region: it is how a client finds a bucket's region.
+    GetBucketLocation: operation({
+      resolve(input) {
+        const name = reqString(input, "Bucket");
+        const bucket = buckets()[name];
+        if (!bucket) throw noSuchBucket(name);
+        return bucket;
+      },
+      access: (bucket) => [s3Access("GetBucketLocation", `arn:aws:s3:::${bucket.name}`, bucket)],
+      run: (bucket) => ({ LocationConstraint: bucket.region === "us-east-1" ? "" : bucket.region }),
+    }),
 
-    DeleteBucket(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "DeleteBucket", `arn:aws:s3:::${name}`, bucket);
+    DeleteBucket: bucketOperation("DeleteBucket", (bucket) => {
       if (Object.keys(bucket.objects).length > 0) throw new ServiceError("BucketNotEmpty", "The bucket you tried to delete is not empty", 409);
-      delete buckets()[name];
+      delete buckets()[bucket.name];
       world.changed();
       return {};
-    },
+    }),
 
-    PutBucketEncryption(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "PutEncryptionConfiguration", `arn:aws:s3:::${name}`, bucket);
+    PutBucketEncryption: bucketOperation("PutEncryptionConfiguration", (bucket, input) => {
       const rules = input.Rules;
       if (!Array.isArray(rules) || rules.length !== 1 || !isRecord(rules[0])) {
         throw new ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", 400);
@@ -159,32 +234,23 @@ export function createS3Service(world: World, kms: KmsService): Service {
       bucket.encryption = encryptionRule(rules[0]);
       world.changed();
       return {};
-    },
+    }),
 
-    GetBucketEncryption(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "GetEncryptionConfiguration", `arn:aws:s3:::${name}`, bucket);
+    GetBucketEncryption: bucketOperation("GetEncryptionConfiguration", (bucket) => {
       // Since January 2023 every bucket has SSE-S3 as its default.
       const enc = bucket.encryption ?? { sseAlgorithm: "AES256", bucketKeyEnabled: false };
       const rule: Output = { SSEAlgorithm: enc.sseAlgorithm, BucketKeyEnabled: enc.bucketKeyEnabled };
       if (enc.kmsMasterKeyId) rule.KMSMasterKeyID = enc.kmsMasterKeyId;
       return { Rules: [rule] };
-    },
+    }),
 
-    DeleteBucketEncryption(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "PutEncryptionConfiguration", `arn:aws:s3:::${name}`, bucket);
+    DeleteBucketEncryption: bucketOperation("PutEncryptionConfiguration", (bucket) => {
       delete bucket.encryption;
       world.changed();
       return {};
-    },
+    }),
 
-    PutPublicAccessBlock(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "PutBucketPublicAccessBlock", `arn:aws:s3:::${name}`, bucket);
+    PutPublicAccessBlock: bucketOperation("PutBucketPublicAccessBlock", (bucket, input) => {
       const cfg = isRecord(input.PublicAccessBlockConfiguration) ? input.PublicAccessBlockConfiguration : {};
       bucket.publicAccessBlock = {
         BlockPublicAcls: optBoolean(cfg, "BlockPublicAcls") ?? false,
@@ -194,190 +260,133 @@ export function createS3Service(world: World, kms: KmsService): Service {
       };
       world.changed();
       return {};
-    },
+    }),
 
-    GetPublicAccessBlock(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "GetBucketPublicAccessBlock", `arn:aws:s3:::${name}`, bucket);
+    GetPublicAccessBlock: bucketOperation("GetBucketPublicAccessBlock", (bucket) => {
       if (!bucket.publicAccessBlock) {
         throw new ServiceError("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found", 404);
       }
       return { PublicAccessBlockConfiguration: { ...bucket.publicAccessBlock } };
-    },
+    }),
 
-    async PutObject(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const key = reqString(input, "Key");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "PutObject", `arn:aws:s3:::${name}/${key}`, bucket);
-      const body = optBlob(input, "Body") ?? Buffer.alloc(0);
-      const requested = optString(input, "ServerSideEncryption");
-      if (requested !== undefined && requested !== "AES256" && requested !== "aws:kms") {
-        throw new ServiceError("InvalidArgument", "The encryption method specified is not supported", 400);
-      }
-      const defaults = bucket.encryption;
-      const sse = requested ?? (defaults?.sseAlgorithm === "AES256" || !defaults ? "AES256" : "aws:kms");
-      const object: S3Object = {
-        key,
-        body: "",
-        size: body.length,
-        etag: md5(body),
-        lastModified: world.now().toISOString(),
-        metadata: optStringMap(input, "Metadata") ?? {},
-        sse,
-      };
-      const contentType = optString(input, "ContentType");
-      if (contentType) object.contentType = contentType;
-      if (sse === "aws:kms") {
-        const headerKey = optString(input, "SSEKMSKeyId");
-        // An explicit aws:kms header without a key id means the AWS managed key, not the bucket default.
-        const keyId =
-          headerKey ?? (requested === undefined ? defaults?.kmsMasterKeyId : undefined) ?? kms.awsManagedKeyArn(bucket.ownerAccountId, bucket.region, "s3");
-        const bucketKey = optBoolean(input, "BucketKeyEnabled") ?? (requested === undefined || headerKey === undefined ? defaults?.bucketKeyEnabled ?? false : false);
-        const userContextText = optString(input, "SSEKMSEncryptionContext");
-        let encryptionContext: Record<string, string> = {};
-        if (userContextText) {
-          try {
-            const parsed: unknown = JSON.parse(Buffer.from(userContextText, "base64").toString("utf8"));
-            if (isRecord(parsed)) for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") encryptionContext[k] = v;
-          } catch {
-            throw new ServiceError("InvalidArgument", "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map", 400);
-          }
+    PutObject: operation({
+      resolve: (input, ctx) => objectTarget(input, ctx),
+      access: ({ bucket, key }) => [s3Access("PutObject", `arn:aws:s3:::${bucket.name}/${key}`, bucket)],
+      async run({ bucket, key }, input, ctx) {
+        const body = optBlob(input, "Body") ?? Buffer.alloc(0);
+        const requested = optString(input, "ServerSideEncryption");
+        if (requested !== undefined && requested !== "AES256" && requested !== "aws:kms") {
+          throw new ServiceError("InvalidArgument", "The encryption method specified is not supported", 400);
         }
-        encryptionContext = { ...encryptionContext, "aws:s3:arn": bucketKey ? `arn:aws:s3:::${name}` : `arn:aws:s3:::${name}/${key}` };
-        let dataKey: Output;
-        try {
-          dataKey = await kms.call("GenerateDataKey", { KeyId: keyId, KeySpec: "AES_256", EncryptionContext: encryptionContext }, viaS3(ctx, bucket));
-        } catch (error) {
-          throw s3ErrorFromKms(error);
-        }
-        const plaintextKey = dataKey.Plaintext;
-        const ciphertextKey = dataKey.CiphertextBlob;
-        if (!(plaintextKey instanceof Uint8Array) || !(ciphertextKey instanceof Uint8Array) || typeof dataKey.KeyId !== "string") {
-          throw new ServiceError("InternalError", "KMS returned no data key", 500);
-        }
-        const sealed = sealWithDataKey(Buffer.from(plaintextKey), body);
-        Object.assign(object, {
-          body: sealed.body.toString("base64"),
-          iv: sealed.iv.toString("base64"),
-          tag: sealed.tag.toString("base64"),
-          encryptedDataKey: Buffer.from(ciphertextKey).toString("base64"),
-          encryptionContext,
-          kmsKeyArn: dataKey.KeyId,
-          bucketKeyEnabled: bucketKey,
-        });
-      } else {
-        object.body = body.toString("base64");
-      }
-      bucket.objects[key] = object;
-      world.changed();
-      return objectHeaders(object);
-    },
+        const defaults = bucket.encryption;
+        const sse = requested ?? (defaults?.sseAlgorithm === "AES256" || !defaults ? "AES256" : "aws:kms");
+        const object: S3Object = {
+          key,
+          body: "",
+          size: body.length,
+          etag: md5(body),
+          lastModified: world.now().toISOString(),
+          metadata: optStringMap(input, "Metadata") ?? {},
+          sse,
+        };
+        const contentType = optString(input, "ContentType");
+        if (contentType) object.contentType = contentType;
+        if (sse === "aws:kms") await sealWithKms(ctx, bucket, object, body, input, requested);
+        else object.body = body.toString("base64");
+        bucket.objects[key] = object;
+        world.changed();
+        return objectHeaders(object);
+      },
+    }),
 
-    async GetObject(input, ctx) {
-      const { bucket, object } = findObject(ctx, input, "GetObject");
-      let body: Buffer = Buffer.from(object.body, "base64");
-      if (object.sse === "aws:kms" && object.encryptedDataKey && object.iv && object.tag) {
-        let out: Output;
-        try {
-          out = await kms.call(
-            "Decrypt",
-            { CiphertextBlob: Buffer.from(object.encryptedDataKey, "base64"), EncryptionContext: object.encryptionContext ?? {} },
-            viaS3(ctx, bucket),
-          );
-        } catch (error) {
-          throw s3ErrorFromKms(error);
-        }
-        if (!(out.Plaintext instanceof Uint8Array)) throw new ServiceError("InternalError", "KMS returned no plaintext", 500);
-        body = openWithDataKey(Buffer.from(out.Plaintext), body, Buffer.from(object.iv, "base64"), Buffer.from(object.tag, "base64"));
-      }
-      return { ...objectHeaders(object), Body: body };
-    },
+    GetObject: operation({
+      resolve: (input, ctx) => objectTarget(input, ctx),
+      access: ({ bucket, key }) => [s3Access("GetObject", `arn:aws:s3:::${bucket.name}/${key}`, bucket)],
+      async run({ bucket, key }, _input, ctx) {
+        const object = bucket.objects[key];
+        if (!object) throw new ServiceError("NoSuchKey", "The specified key does not exist.", 404);
+        return { ...objectHeaders(object), Body: await readBody(ctx, bucket, object) };
+      },
+    }),
 
-    HeadObject(input, ctx) {
-      const { object } = findObject(ctx, input, "GetObject", true);
-      return objectHeaders(object);
-    },
+    // HEAD has no body to carry an error code: a missing bucket or key is a bare 404.
+    HeadObject: operation({
+      resolve(input, ctx) {
+        const bucket = buckets()[reqString(input, "Bucket")];
+        const key = reqString(input, "Key");
+        if (!bucket) throw new ServiceError("NotFound", "Not Found", 404);
+        if (bucket.region !== ctx.region) throw new ServiceError("BadRequest", "Bad Request", 400, { "x-amz-bucket-region": bucket.region });
+        return { bucket, key };
+      },
+      access: ({ bucket, key }) => [s3Access("GetObject", `arn:aws:s3:::${bucket.name}/${key}`, bucket)],
+      run({ bucket, key }) {
+        const object = bucket.objects[key];
+        if (!object) throw new ServiceError("NotFound", "Not Found", 404);
+        return objectHeaders(object);
+      },
+    }),
 
-    DeleteObject(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const key = reqString(input, "Key");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "DeleteObject", `arn:aws:s3:::${name}/${key}`, bucket);
-      delete bucket.objects[key];
-      world.changed();
-      return {};
-    },
+    DeleteObject: operation({
+      resolve: (input, ctx) => objectTarget(input, ctx),
+      access: ({ bucket, key }) => [s3Access("DeleteObject", `arn:aws:s3:::${bucket.name}/${key}`, bucket)],
+      run({ bucket, key }) {
+        delete bucket.objects[key];
+        world.changed();
+        return {};
+      },
+    }),
 
-    ListObjectsV2(input, ctx) {
-      const name = reqString(input, "Bucket");
-      const bucket = getBucket(ctx, name);
-      authorize(ctx, "ListBucket", `arn:aws:s3:::${name}`, bucket);
-      const prefix = optString(input, "Prefix") ?? "";
-      const delimiter = optString(input, "Delimiter");
-      const maxKeys = Math.min(optNumber(input, "MaxKeys") ?? 1000, 1000);
-      const token = optString(input, "ContinuationToken");
-      const startAfter = token ? Buffer.from(token, "base64url").toString("utf8") : optString(input, "StartAfter") ?? "";
-      const keys = Object.keys(bucket.objects)
-        .filter((k) => k.startsWith(prefix) && k > startAfter)
-        .sort();
-      const contents: Output[] = [];
-      const prefixes = new Set<string>();
-      let last = "";
-      let truncated = false;
-      for (const k of keys) {
-        if (contents.length + prefixes.size >= maxKeys) {
-          truncated = true;
-          break;
-        }
-        if (delimiter) {
-          const rest = k.slice(prefix.length);
-          const at = rest.indexOf(delimiter);
-          if (at >= 0) {
-            const common = prefix + rest.slice(0, at + delimiter.length);
-            if (!prefixes.has(common)) prefixes.add(common);
-            last = k;
-            continue;
-          }
-        }
-        const o = bucket.objects[k];
-        if (!o) continue;
-        contents.push({ Key: o.key, LastModified: new Date(o.lastModified), ETag: o.etag, Size: o.size, StorageClass: "STANDARD" });
-        last = k;
-      }
-      const out: Output = {
-        Name: name,
-        Prefix: prefix,
-        KeyCount: contents.length + prefixes.size,
-        MaxKeys: maxKeys,
-        IsTruncated: truncated,
-        Contents: contents,
-        CommonPrefixes: [...prefixes].map((p) => ({ Prefix: p })),
-      };
-      if (delimiter) out.Delimiter = delimiter;
-      if (token) out.ContinuationToken = token;
-      if (truncated) out.NextContinuationToken = Buffer.from(last).toString("base64url");
-      return out;
-    },
+    ListObjectsV2: bucketOperation("ListBucket", (bucket, input) => listObjects(bucket, input)),
   };
 
-  function findObject(ctx: CallContext, input: Input, action: string, head = false): { bucket: Bucket; object: S3Object } {
-    const name = reqString(input, "Bucket");
-    const key = reqString(input, "Key");
-    const bucket = head ? buckets()[name] : getBucket(ctx, name);
-    if (!bucket) throw new ServiceError("NotFound", "Not Found", 404);
-    if (head && bucket.region !== ctx.region) throw new ServiceError("BadRequest", "Bad Request", 400, { "x-amz-bucket-region": bucket.region });
-    authorize(ctx, action, `arn:aws:s3:::${name}/${key}`, bucket);
-    const object = bucket.objects[key];
-    if (!object) {
-      if (head) throw new ServiceError("NotFound", "Not Found", 404);
-      throw new ServiceError("NoSuchKey", "The specified key does not exist.", 404);
-    }
-    return { bucket, object };
-  }
+  return { name: "s3", operations, accessDenied: { code: "AccessDenied", status: 403 } };
+}
 
-  return { name: "s3", handlers };
+function listObjects(bucket: Bucket, input: Input): Output {
+  const prefix = optString(input, "Prefix") ?? "";
+  const delimiter = optString(input, "Delimiter");
+  const maxKeys = Math.min(optNumber(input, "MaxKeys") ?? 1000, 1000);
+  const token = optString(input, "ContinuationToken");
+  const startAfter = token ? Buffer.from(token, "base64url").toString("utf8") : optString(input, "StartAfter") ?? "";
+  const keys = Object.keys(bucket.objects)
+    .filter((k) => k.startsWith(prefix) && k > startAfter)
+    .sort();
+  const contents: Output[] = [];
+  const prefixes = new Set<string>();
+  let last = "";
+  let truncated = false;
+  for (const k of keys) {
+    if (contents.length + prefixes.size >= maxKeys) {
+      truncated = true;
+      break;
+    }
+    if (delimiter) {
+      const rest = k.slice(prefix.length);
+      const at = rest.indexOf(delimiter);
+      if (at >= 0) {
+        prefixes.add(prefix + rest.slice(0, at + delimiter.length));
+        last = k;
+        continue;
+      }
+    }
+    const o = bucket.objects[k];
+    if (!o) continue;
+    contents.push({ Key: o.key, LastModified: new Date(o.lastModified), ETag: o.etag, Size: o.size, StorageClass: "STANDARD" });
+    last = k;
+  }
+  const out: Output = {
+    Name: bucket.name,
+    Prefix: prefix,
+    KeyCount: contents.length + prefixes.size,
+    MaxKeys: maxKeys,
+    IsTruncated: truncated,
+    Contents: contents,
+    CommonPrefixes: [...prefixes].map((p) => ({ Prefix: p })),
+  };
+  if (delimiter) out.Delimiter = delimiter;
+  if (token) out.ContinuationToken = token;
+  if (truncated) out.NextContinuationToken = Buffer.from(last).toString("base64url");
+  return out;
 }
 
 function objectHeaders(object: S3Object): Output {

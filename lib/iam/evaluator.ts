@@ -1,5 +1,6 @@
 /**
- * The sandbox's own IAM policy evaluator (IAM User Guide, "Policy evaluation logic"):
+ * An IAM policy evaluator (IAM User Guide, "Policy evaluation logic"): the sandbox enforces
+ * key policies with it, and the portal can check a customer's key policy with it. Rules:
  * an explicit Deny anywhere wins; otherwise something must Allow. KMS adds its own rule
  * (KMS Developer Guide, "Key policies"): the key policy is the primary control, a statement
  * naming the account (`arn:aws:iam::<id>:root` or the bare id) delegates to that account's

@@ -1,6 +1,6 @@
 /**
- * Differential test: the sandbox's evaluator against @cloud-copilot/iam-simulate (AGPL; used
- * here as a test oracle only, never imported by sandbox code) on generated KMS key-policy
+ * Differential test: this evaluator against @cloud-copilot/iam-simulate (AGPL; used here as a
+ * test oracle only, never imported by library, app or sandbox code) on generated KMS key-policy
  * cases: same account and cross account, Allow/Deny, principals, action wildcards, and the
  * condition operators with IfExists and ForAnyValue/ForAllValues over the KMS context keys.
  */

@@ -1,0 +1,246 @@
+/**
+ * What every KMS operation shares: the state of an account and region, finding keys by id,
+ * ARN or alias, the key-state rules, key metadata, and reading common inputs.
+ */
+import { ServiceError, validationException } from "../../errors";
+import { type Input, isRecord, optList, optStringMap, reqString } from "../../input";
+import { policyDocumentSchema, type PolicyDocument } from "../../../lib/iam/types";
+import { regional } from "../../state";
+import type { CallAudit, CallContext, Output, World } from "../../world";
+import { newKeyMaterial } from "./crypto";
+import type { KmsKey, KmsRegionState, KmsTag } from "./model";
+
+export const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+export const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/;
+const ALIAS_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):(alias\/.+)$/;
+
+/** Operations KMS accepts on a key in another account (the rest need a key in the caller's account). */
+const CROSS_ACCOUNT_OPERATIONS = new Set([
+  "DescribeKey",
+  "Encrypt",
+  "Decrypt",
+  "ReEncryptFrom",
+  "ReEncryptTo",
+  "GenerateDataKey",
+  "GenerateDataKeyWithoutPlaintext",
+  "CreateGrant",
+  "ListGrants",
+  "RevokeGrant",
+  "RetireGrant",
+  "GetKeyRotationStatus",
+]);
+
+const CRYPTO_OPERATIONS = new Set(["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext"]);
+
+export function keyArn(region: string, account: string, keyId: string): string {
+  return `arn:aws:kms:${region}:${account}:key/${keyId}`;
+}
+
+export function notFound(message: string): ServiceError {
+  return new ServiceError("NotFoundException", message, 400);
+}
+
+export function aliasNotFound(ctx: CallContext, aliasName: string): ServiceError {
+  return notFound(`Alias arn:aws:kms:${ctx.region}:${ctx.principal.accountId}:${aliasName} is not found.`);
+}
+
+export function regionState(world: World, account: string, region: string): KmsRegionState {
+  return regional(world.state.kms, account, region, () => ({ keys: {}, aliases: {} }));
+}
+
+/** Keys past their deletion date are gone (with their aliases). */
+export function purgeDeleted(world: World, rs: KmsRegionState): void {
+  const now = world.now().getTime();
+  for (const [id, key] of Object.entries(rs.keys)) {
+    if (key.keyState === "PendingDeletion" && key.deletionDate && Date.parse(key.deletionDate) <= now) {
+      delete rs.keys[id];
+      for (const [name, alias] of Object.entries(rs.aliases)) if (alias.targetKeyId === id) delete rs.aliases[name];
+    }
+  }
+}
+
+/** The caller's own region state, past deletions purged. */
+export function callerRegion(world: World, ctx: CallContext): KmsRegionState {
+  const rs = regionState(world, ctx.principal.accountId, ctx.region);
+  purgeDeleted(world, rs);
+  return rs;
+}
+
+export function findKey(world: World, account: string, region: string, keyId: string): KmsKey | undefined {
+  const rs = regionState(world, account, region);
+  purgeDeleted(world, rs);
+  return rs.keys[keyId];
+}
+
+/** Key id, key ARN, alias name or alias ARN → key, in the caller's region only. */
+export function resolveKey(world: World, ctx: CallContext, identifier: string, operation: string, allowAlias = true): KmsKey {
+  let account = ctx.principal.accountId;
+  let keyId: string | undefined;
+  const arnMatch = KEY_ARN.exec(identifier);
+  const aliasArnMatch = ALIAS_ARN.exec(identifier);
+  if (arnMatch) {
+    const [, , region, acct, id] = arnMatch;
+    if (region !== ctx.region) throw notFound(`Invalid arn ${region}`);
+    account = acct ?? account;
+    keyId = id;
+  } else if (aliasArnMatch || identifier.startsWith("alias/")) {
+    if (!allowAlias) throw notFound(`Invalid keyId ${identifier}`);
+    let aliasName = identifier;
+    if (aliasArnMatch) {
+      const [, , region, acct, name] = aliasArnMatch;
+      if (region !== ctx.region) throw notFound(`Invalid arn ${region}`);
+      account = acct ?? account;
+      aliasName = name ?? identifier;
+    }
+    const rs = regionState(world, account, ctx.region);
+    purgeDeleted(world, rs);
+    const alias = rs.aliases[aliasName];
+    if (!alias) throw notFound(`Alias arn:aws:kms:${ctx.region}:${account}:${aliasName} is not found.`);
+    keyId = alias.targetKeyId;
+  } else if (KEY_ID.test(identifier)) {
+    keyId = identifier;
+  } else {
+    throw notFound(`Invalid keyId ${identifier}`);
+  }
+  if (account !== ctx.principal.accountId && !CROSS_ACCOUNT_OPERATIONS.has(operation)) {
+    // Management operations only accept keys in the caller's account.
+    throw notFound(`Key '${keyArn(ctx.region, account, keyId ?? "")}' does not exist`);
+  }
+  const key = keyId === undefined ? undefined : findKey(world, account, ctx.region, keyId);
+  if (!key) throw notFound(`Key '${keyArn(ctx.region, account, keyId ?? identifier)}' does not exist`);
+  return key;
+}
+
+/** The key named by `input[field]`, recorded in the trail as soon as it is found. */
+export function namedKey(world: World, input: Input, ctx: CallContext, audit: CallAudit, operation: string, options: { field?: string; allowAlias?: boolean } = {}): KmsKey {
+  const key = resolveKey(world, ctx, reqString(input, options.field ?? "KeyId"), operation, options.allowAlias);
+  audit.keyArn = key.arn;
+  return key;
+}
+
+/** Key state rules (KMS Developer Guide, "Key states of AWS KMS keys"). */
+export function requireUsable(key: KmsKey, operation: string): void {
+  requireNotPendingDeletion(key);
+  if (key.keyState === "Disabled" && CRYPTO_OPERATIONS.has(operation)) {
+    throw new ServiceError("DisabledException", `${key.arn} is disabled.`, 400);
+  }
+}
+
+export function requireNotPendingDeletion(key: KmsKey): void {
+  if (key.keyState === "PendingDeletion") {
+    throw new ServiceError("KMSInvalidStateException", `${key.arn} is pending deletion.`, 400);
+  }
+}
+
+export function requireEnabledForRotation(key: KmsKey): void {
+  requireNotPendingDeletion(key);
+  if (key.keyState === "Disabled") throw new ServiceError("DisabledException", `${key.arn} is disabled.`, 400);
+}
+
+export function parsePolicy(policy: string): PolicyDocument {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(policy);
+  } catch {
+    throw new ServiceError("MalformedPolicyDocumentException", "The policy is not valid JSON.", 400);
+  }
+  const parsed = policyDocumentSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ServiceError("MalformedPolicyDocumentException", `Policy contains a statement with one or more invalid elements: ${parsed.error.issues[0]?.message ?? "invalid"}`, 400);
+  }
+  return parsed.data;
+}
+
+/** An encryption context, or undefined when absent or empty (KMS treats both alike). */
+export function readContext(input: Input, name: string): Record<string, string> | undefined {
+  const ctx = optStringMap(input, name);
+  return ctx && Object.keys(ctx).length > 0 ? ctx : undefined;
+}
+
+export function toTags(input: Input, name: string): KmsTag[] {
+  const list = optList(input, name) ?? [];
+  return list.map((item) => {
+    if (!isRecord(item) || typeof item.TagKey !== "string" || typeof item.TagValue !== "string") {
+      throw validationException("Each tag needs TagKey and TagValue strings");
+    }
+    return { TagKey: item.TagKey, TagValue: item.TagValue };
+  });
+}
+
+export function keyMetadata(world: World, key: KmsKey): Output {
+  const meta: Output = {
+    AWSAccountId: key.accountId,
+    KeyId: key.keyId,
+    Arn: key.arn,
+    CreationDate: new Date(key.creationDate),
+    Enabled: key.keyState === "Enabled",
+    Description: key.description,
+    KeyUsage: key.keyUsage,
+    KeyState: key.keyState,
+    Origin: key.origin,
+    KeyManager: key.keyManager,
+    CustomerMasterKeySpec: key.keySpec,
+    KeySpec: key.keySpec,
+    EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+    MultiRegion: key.multiRegion,
+  };
+  if (key.deletionDate) meta.DeletionDate = new Date(key.deletionDate);
+  if (key.pendingWindowInDays !== undefined && key.keyState === "PendingDeletion") meta.PendingDeletionWindowInDays = key.pendingWindowInDays;
+  if (key.multiRegion) {
+    const primaryRegion = key.primaryRegion ?? key.region;
+    const replicas: Output[] = [];
+    for (const [region, rs] of Object.entries(world.state.kms[key.accountId] ?? {})) {
+      const k = rs.keys[key.keyId];
+      if (k && region !== primaryRegion) replicas.push({ Arn: k.arn, Region: region });
+    }
+    meta.MultiRegionConfiguration = {
+      MultiRegionKeyType: key.multiRegionKeyType ?? "PRIMARY",
+      PrimaryKey: { Arn: keyArn(primaryRegion, key.accountId, key.keyId), Region: primaryRegion },
+      ReplicaKeys: replicas,
+    };
+  }
+  return meta;
+}
+
+export interface NewKeyOptions {
+  keyId: string;
+  region: string;
+  accountId: string;
+  policy: string;
+  description: string;
+  tags: KmsTag[];
+  multiRegion: boolean;
+  material?: string;
+  keyManager?: "AWS" | "CUSTOMER";
+  multiRegionKeyType?: "PRIMARY" | "REPLICA";
+  primaryRegion?: string;
+}
+
+/** Stores a new enabled symmetric key. AWS managed keys rotate from the start. */
+export function newKey(world: World, options: NewKeyOptions): KmsKey {
+  const key: KmsKey = {
+    keyId: options.keyId,
+    arn: keyArn(options.region, options.accountId, options.keyId),
+    accountId: options.accountId,
+    region: options.region,
+    description: options.description,
+    keyUsage: "ENCRYPT_DECRYPT",
+    keySpec: "SYMMETRIC_DEFAULT",
+    keyManager: options.keyManager ?? "CUSTOMER",
+    origin: "AWS_KMS",
+    creationDate: world.now().toISOString(),
+    keyState: "Enabled",
+    policy: options.policy,
+    tags: options.tags,
+    rotationEnabled: options.keyManager === "AWS",
+    multiRegion: options.multiRegion,
+    material: options.material ?? newKeyMaterial(),
+    grants: [],
+  };
+  if (options.multiRegion) {
+    key.multiRegionKeyType = options.multiRegionKeyType ?? "PRIMARY";
+    key.primaryRegion = options.primaryRegion ?? options.region;
+  }
+  regionState(world, options.accountId, options.region).keys[key.keyId] = key;
+  return key;
+}
