@@ -46,12 +46,16 @@ async function connectWholeScript(config: pg.ClientConfig): Promise<SqlDriverAda
   return adapter;
 }
 
-function migrationAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
+function migrationAdapterFactory(databaseUrl: string, opened: SqlDriverAdapter[]): SqlMigrationAwareDriverAdapterFactory {
   const config = parseIntoClientConfig(databaseUrl);
   return {
     provider: "postgres",
     adapterName: "@prisma/adapter-pg",
-    connect: () => connectWholeScript(config),
+    async connect() {
+      const adapter = await connectWholeScript(config);
+      opened.push(adapter);
+      return adapter;
+    },
     async connectToShadowDb() {
       const database = `prisma_shadow_${randomUUID().replace(/-/g, "")}`;
       const admin = new pg.Client(config);
@@ -127,13 +131,17 @@ async function migrationList(): Promise<MigrationList> {
 async function withEngine<T>(databaseUrl: string, run: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   await loadWasm();
   const schema = await readFile(schemaPath, "utf8");
-  const adapter = bindMigrationAwareSqlAdapterFactory(migrationAdapterFactory(databaseUrl));
+  // The engine does not dispose what it connects, and that session holds Prisma's migration
+  // advisory lock: another process migrating the same database would wait, then fail.
+  const opened: SqlDriverAdapter[] = [];
+  const adapter = bindMigrationAwareSqlAdapterFactory(migrationAdapterFactory(databaseUrl, opened));
   const { SchemaEngine: Engine } = engineBindings as unknown as typeof import("@prisma/schema-engine-wasm");
   const engine = await Engine.new({ datamodels: [[schemaPath, schema]] }, () => {}, adapter);
   try {
     return await run(engine);
   } finally {
     engine.free();
+    await Promise.all(opened.splice(0).map((connection) => connection.dispose().catch(() => undefined)));
   }
 }
 

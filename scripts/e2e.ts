@@ -6,28 +6,32 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { seedDemoData } from "../prisma/seed";
-import { startEmbeddedPostgres } from "./lib/embedded-postgres";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "./lib/embedded-postgres";
 import { projectRoot } from "./lib/database";
 import { ensureAptPackage, run } from "./lib/run";
-import { createTestDatabase } from "./lib/test-database";
-import { startLocalSandbox } from "./lib/sandbox";
+import { startLocalSandbox, type RunningSandbox } from "./lib/sandbox";
+import { describeError, portSetting } from "./lib/startup";
+import { createTestDatabase, type TestDatabase } from "../lib/testing/test-database";
 
-ensureAptPackage("/usr/bin/chromium", "chromium");
-
-const configured = process.env.DATABASE_URL?.trim();
-const server = configured
-  ? undefined
-  : await startEmbeddedPostgres({
+let server: EmbeddedDatabase | undefined;
+let database: TestDatabase | undefined;
+let sandbox: RunningSandbox | undefined;
+let exitCode = 1;
+try {
+  ensureAptPackage("/usr/bin/chromium", "chromium");
+  let adminUrl = process.env.DATABASE_URL?.trim();
+  if (!adminUrl) {
+    server = await startEmbeddedPostgres({
       dataDir: path.join(projectRoot, ".data/e2e-pg"),
-      port: Number(process.env.E2E_PG_PORT ?? 54349),
+      port: portSetting("E2E_PG_PORT", 54349),
+      portSetting: "E2E_PG_PORT",
       log: (line) => process.stderr.write(`[e2e postgres] ${line}\n`),
     });
-const database = await createTestDatabase(configured ?? server!.url("postgres"), "e2e");
-const databaseUrl = database.url;
-
-let exitCode = 1;
-const sandbox = await startLocalSandbox({ port: Number(process.env.E2E_SANDBOX_PORT ?? 4599) });
-try {
+    adminUrl = server.url("postgres");
+  }
+  database = await createTestDatabase(adminUrl, "e2e");
+  const databaseUrl = database.url;
+  sandbox = await startLocalSandbox({ port: portSetting("E2E_SANDBOX_PORT", 4599), portSetting: "E2E_SANDBOX_PORT" });
   await seedDemoData(databaseUrl);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -42,9 +46,11 @@ try {
   };
   const build = await run(path.join(projectRoot, "node_modules/.bin/next"), ["build"], env);
   exitCode = build === 0 ? await run(path.join(projectRoot, "node_modules/.bin/playwright"), ["test", ...process.argv.slice(2)], env) : build;
+} catch (error) {
+  console.error(`The e2e run could not start: ${describeError(error)}`);
 } finally {
-  await sandbox.close().catch(() => {});
-  await database.drop().catch(() => {});
+  await sandbox?.close().catch(() => {});
+  await database?.drop().catch(() => {});
   await server?.stop();
 }
 process.exit(exitCode);

@@ -2,32 +2,34 @@
  * The one command that brings the portal up: validates the configuration, starts the
  * embedded PostgreSQL and the AWS sandbox when nothing real is configured, applies
  * migrations, seeds the demo users (embedded defaults only, or SEED_DEMO=1), then runs
- * `next dev` or `next start`. Stops everything it started on SIGINT/SIGTERM.
+ * `next dev` or `next start`. Stops everything it started on SIGINT/SIGTERM, and when a
+ * step fails, after printing one line: what failed and what to do.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, isEmbedded, parseEnv, SANDBOX_ENDPOINT } from "../lib/env";
-import { applyMigrations } from "../prisma/migrate";
+import { ConfigError, isEmbedded, parseEnv } from "../lib/env";
 import { openDatabase, projectRoot, type DatabaseHandle } from "./lib/database";
+import { migrate } from "./lib/migrations";
 import { startLocalSandbox, type RunningSandbox } from "./lib/sandbox";
+import { describeError, listenFailure, listenProblem, portSetting, StartupError } from "./lib/startup";
 
 const mode = process.argv[2] === "start" ? "start" : "dev";
 const embedded = isEmbedded();
 
-function fail(lines: string[]): never {
+function configProblems(lines: string[]): void {
   console.error("The portal did not start because of its configuration:");
   for (const line of lines) console.error(`  - ${line}`);
-  process.exit(1);
 }
 
 // 1. Configuration first, before anything is started.
 try {
   parseEnv(embedded ? { ...process.env, DATABASE_URL: "postgresql://embedded/placeholder", BYOK_EMBEDDED: "1" } : process.env);
 } catch (error) {
-  if (error instanceof ConfigError) fail(error.problems);
-  throw error;
+  if (!(error instanceof ConfigError)) throw error;
+  configProblems(error.problems);
+  process.exit(1);
 }
 
 const started: { database?: DatabaseHandle; sandbox?: RunningSandbox; next?: ChildProcess } = {};
@@ -36,7 +38,7 @@ let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
-  if (started.next && started.next.exitCode === null) {
+  if (started.next && started.next.exitCode === null && started.next.signalCode === null) {
     started.next.kill("SIGTERM");
     await new Promise((resolve) => started.next?.once("exit", resolve));
   }
@@ -56,9 +58,15 @@ function embeddedAuthSecret(): string {
   return readFileSync(file, "utf8").trim();
 }
 
-try {
+async function launch(): Promise<void> {
+  // The portal's own port is checked before anything is started for it.
+  const port = portSetting("PORT", 3000);
+  const host = process.env.HOST?.trim() || undefined;
+  const portProblem = await listenProblem(port, host);
+  if (portProblem) throw new StartupError(listenFailure("The portal", port, host, portProblem, "PORT"));
+
   started.database = await openDatabase();
-  const applied = await applyMigrations(started.database.url);
+  const applied = await migrate(started.database.url);
   if (applied.length) console.log(`Applied migrations: ${applied.join(", ")}`);
 
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: started.database.url, NEXT_TELEMETRY_DISABLED: "1" };
@@ -67,7 +75,7 @@ try {
     childEnv.BETTER_AUTH_SECRET ??= embeddedAuthSecret();
     if (!process.env.AWS_ENDPOINT_URL) {
       started.sandbox = await startLocalSandbox({ stateFile: path.join(projectRoot, ".data/sandbox-state.json") });
-      childEnv.AWS_ENDPOINT_URL = started.sandbox?.url ?? SANDBOX_ENDPOINT;
+      childEnv.AWS_ENDPOINT_URL = started.sandbox.url;
       // The sandbox's identity for the portal itself (see sandbox/README.md).
       childEnv.AWS_ACCESS_KEY_ID = "platform";
       childEnv.AWS_SECRET_ACCESS_KEY = "platform";
@@ -77,22 +85,41 @@ try {
   parseEnv(childEnv);
 
   if (embedded || process.env.SEED_DEMO === "1") {
-    const { seedDemoData } = await import("../prisma/seed");
-    console.log(await seedDemoData(started.database.url));
+    try {
+      const { seedDemoData } = await import("../prisma/seed");
+      console.log(await seedDemoData(started.database.url));
+    } catch (error) {
+      throw new StartupError(
+        `Loading the demo users failed: ${describeError(error).replace(/\.$/, "")}. Fix the database, then start again (\`npm run db:seed\` repeats just this step).`,
+      );
+    }
   }
 
   const nextBin = path.join(projectRoot, "node_modules/.bin/next");
-  const port = process.env.PORT ?? "3000";
+  if (!existsSync(nextBin)) throw new StartupError(`${nextBin} is missing. Run \`npm install\`, then start again.`);
   if (mode === "start" && !existsSync(path.join(projectRoot, ".next/BUILD_ID"))) {
     const build = spawnSync(nextBin, ["build"], { cwd: projectRoot, stdio: "inherit", env: childEnv });
-    if (build.status !== 0) throw new Error("next build failed");
+    if (build.error) throw new StartupError(`\`next build\` could not run: ${describeError(build.error)}. Run \`npm install\`, then start again.`);
+    if (build.status !== 0) {
+      throw new StartupError("The production build (`next build`) failed; its errors are printed above. Fix them and run `npm run start` again.");
+    }
   }
   console.log(`Portal: http://localhost:${port}${started.sandbox ? `  ·  AWS sandbox: ${started.sandbox.url}` : ""}`);
-  const hostArgs = process.env.HOST ? ["-H", process.env.HOST] : [];
-  started.next = spawn(nextBin, [mode, "-p", port, ...hostArgs], { cwd: projectRoot, stdio: "inherit", env: childEnv });
-  started.next.on("exit", (code) => void shutdown(code ?? 0));
+  const hostArgs = host ? ["-H", host] : [];
+  const next = spawn(nextBin, [mode, "-p", String(port), ...hostArgs], { cwd: projectRoot, stdio: "inherit", env: childEnv });
+  started.next = next;
+  next.on("error", (error) => {
+    console.error(`\`next ${mode}\` could not run: ${describeError(error)}. Run \`npm install\`, then start again.`);
+    void shutdown(1);
+  });
+  next.on("exit", (code) => void shutdown(code ?? 0));
+}
+
+try {
+  await launch();
 } catch (error) {
-  if (error instanceof ConfigError) fail(error.problems);
-  console.error(error instanceof Error ? error.message : error);
+  if (error instanceof ConfigError) configProblems(error.problems);
+  else if (error instanceof StartupError) console.error(error.message);
+  else console.error(`The portal could not start: ${describeError(error)}`);
   await shutdown(1);
 }

