@@ -1,6 +1,11 @@
 import nextCoreWebVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
 
+const testOracles = [
+  { name: "@cloud-copilot/iam-simulate", message: "Test oracle only (AGPL): import it from tests." },
+  { name: "@aws-cdk/aws-service-spec", message: "Test oracle only: import it from tests." },
+];
+
 const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
@@ -23,13 +28,33 @@ const config = [
     // The test oracles are AGPL / dev-only: app and sandbox code must never import them.
     files: ["**/*.ts", "**/*.tsx"],
     ignores: ["**/*.test.ts", "e2e/**"],
+    rules: { "no-restricted-imports": ["error", { paths: testOracles }] },
+  },
+  {
+    // Shared UI is used by routes; it never reaches into one (a route hands it what it needs).
+    files: ["components/**/*.ts", "components/**/*.tsx"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: testOracles, patterns: [{ group: ["@/app", "@/app/**"], message: "components/ must not import from app/: take it as a prop." }] },
+      ],
+    },
+  },
+  {
+    // Services take the caller as an argument and run without Next: only the request module, the
+    // page guard and the action adapter touch the request or the router.
+    files: ["lib/**/*.ts", "lib/**/*.tsx"],
+    ignores: ["**/*.test.ts", "lib/auth/request.ts", "lib/auth/guards.ts", "lib/pipeline/action.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
         {
           paths: [
-            { name: "@cloud-copilot/iam-simulate", message: "Test oracle only (AGPL): import it from tests." },
-            { name: "@aws-cdk/aws-service-spec", message: "Test oracle only: import it from tests." },
+            ...testOracles,
+            ...["next/headers", "next/navigation", "next/cache"].map((name) => ({
+              name,
+              message: "lib/ runs without Next: take the caller as an argument (lib/auth/request.ts resolves it), and leave redirects to lib/pipeline/action.ts.",
+            })),
           ],
         },
       ],

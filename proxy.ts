@@ -1,5 +1,6 @@
 import { getSessionCookie } from "better-auth/cookies";
 import { NextResponse, type NextRequest } from "next/server";
+import { ERROR_TABLE } from "@/lib/errors";
 
 /**
  * A fast first gate: requests without a session cookie go to sign-in (pages) or get a
@@ -9,7 +10,8 @@ export function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
   if (getSessionCookie(request)) return NextResponse.next();
   if (pathname.startsWith("/api/")) {
-    return NextResponse.json({ error: "Please sign in to continue." }, { status: 401 });
+    const { status, message } = ERROR_TABLE.UNAUTHENTICATED;
+    return NextResponse.json({ error: message }, { status, headers: { "Cache-Control": "no-store" } });
   }
   const signIn = new URL("/sign-in", request.url);
   if (pathname !== "/") signIn.searchParams.set("next", `${pathname}${search}`);

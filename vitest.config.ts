@@ -1,21 +1,27 @@
 import path from "node:path";
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
-const alias = {
-  "@": path.resolve(import.meta.dirname),
-  // Test-only: the real package throws outside Next's server build.
-  "server-only": path.resolve(import.meta.dirname, "scripts/lib/server-only-stub.ts"),
-};
+const alias = { "@": path.resolve(import.meta.dirname) };
+// Tests import server code the way Next's server build does: with the `react-server` export
+// condition, under which the `server-only` package is an empty module (anywhere else it
+// throws). Nothing is aliased away, so the fence keeps meaning what it says. Vitest hands these
+// conditions to its workers as `--conditions` too, so packages loaded by Node resolve alike;
+// `tsx` scripts get the same flag in package.json. (Like Vitest's own default, without
+// "module": packages' untranspiled ESM builds do not load in Node.)
+const ssr = { resolve: { conditions: ["react-server", ...defaultServerConditions.filter((condition) => condition !== "module")] } };
 const exclude = ["node_modules/**", ".next/**", ".data/**", "e2e/**", "generated/**"];
 
 // Unit tests: pure code, no servers. Integration tests (*.int.test.ts): real PostgreSQL
-// (one database per file, see scripts/lib/test-database.ts), the sandbox on a free port.
+// (one database per file, see lib/testing/test-database.ts), the sandbox on a free port.
 export default defineConfig({
   resolve: { alias },
+  ssr,
   test: {
     projects: [
       {
         resolve: { alias },
+        ssr,
         test: {
           name: "unit",
           include: ["**/*.test.ts"],
@@ -25,6 +31,7 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        ssr,
         test: {
           name: "integration",
           include: ["**/*.int.test.ts"],

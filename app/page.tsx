@@ -1,8 +1,8 @@
 import { redirect } from "next/navigation";
-import { currentCaller } from "@/lib/auth/session";
+import { requestCaller } from "@/lib/auth/request";
 
 export default async function Home() {
-  const caller = await currentCaller();
+  const caller = await requestCaller();
   if (!caller) redirect("/sign-in");
   redirect(caller.role === "support" ? "/support" : "/environments");
 }

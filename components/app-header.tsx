@@ -1,15 +1,19 @@
 import Link from "next/link";
-import { signOutAction } from "@/app/(auth)/sign-in/actions";
 import { env } from "@/lib/env";
+import type { ActionResult } from "@/lib/pipeline/result";
+import { SignOutButton } from "./sign-out-button";
 
 export function AppHeader({
   homeHref,
   context,
   email,
+  signOutAction,
 }: {
   homeHref: string;
   context: string;
   email: string;
+  /** The sign-out server action, handed down by the layout (shared UI imports no route code). */
+  signOutAction: (previous: ActionResult | null, formData: FormData) => Promise<ActionResult>;
 }) {
   return (
     <header className="border-b border-slate-200 bg-white">
@@ -22,11 +26,7 @@ export function AppHeader({
         </div>
         <div className="flex items-center gap-3 text-sm">
           <span className="text-slate-700">{email}</span>
-          <form action={signOutAction}>
-            <button type="submit" className="rounded-md px-3 py-1.5 text-slate-800 hover:bg-slate-100">
-              Sign out
-            </button>
-          </form>
+          <SignOutButton action={signOutAction} />
         </div>
       </div>
     </header>

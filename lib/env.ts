@@ -1,7 +1,8 @@
+import "server-only";
 import { z } from "zod";
-// The same shapes the BYOK core checks before rendering policies, templates and commands,
-// so a configuration that starts can always be rendered.
-import { accountIdPattern, iamRoleArnPattern, partitionPattern, resourcePrefixPattern } from "./byok/values";
+// The same shapes and rules the BYOK core checks before rendering policies, templates and
+// commands, so a configuration that starts can always be rendered.
+import { accountIdPattern, iamRoleArnPattern, partitionPattern, platformRoleArnProblems, resourcePrefixPattern } from "./byok/values";
 
 /**
  * The vendor's configuration, parsed once. Embedded defaults (local PostgreSQL and
@@ -20,6 +21,14 @@ const regionPattern = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 const optional = (value: string | undefined) =>
   value === undefined || value.trim() === "" ? undefined : value.trim();
+
+/** A whole number read from an environment variable (already defaulted), within bounds. */
+const wholeNumber = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number from ${min} to ${max}.`)
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, `${name} must be a whole number from ${min} to ${max}.`);
 
 const envSchema = z
   .object({
@@ -61,6 +70,10 @@ const envSchema = z
       .string({ error: "BETTER_AUTH_SECRET is required (32 or more random characters)." })
       .min(32, "BETTER_AUTH_SECRET must be at least 32 characters."),
     appUrl: z.url({ error: "BETTER_AUTH_URL must be the portal's public URL, e.g. https://portal.example.com." }),
+    databasePoolSize: wholeNumber("DATABASE_POOL_SIZE", 2, 200),
+    provisioningConcurrency: wholeNumber("PROVISIONING_CONCURRENCY", 1, 100),
+    provisioningPoolSize: wholeNumber("PROVISIONING_DATABASE_POOL_SIZE", 2, 200),
+    provisioningRetryBudgetSeconds: wholeNumber("PROVISIONING_RETRY_BUDGET_SECONDS", 1, 24 * 60 * 60),
   })
   .superRefine((env, ctx) => {
     if (!env.supportedRegions.includes(env.defaultRegion)) {
@@ -70,20 +83,22 @@ const envSchema = z
         message: `DEFAULT_REGION ${env.defaultRegion} is not one of SUPPORTED_REGIONS (${env.supportedRegions.join(", ")}).`,
       });
     }
-    const roleParts = env.platformRoleArn.split(":");
-    if (roleParts[1] !== undefined && roleParts[1] !== env.partition) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["platformRoleArn"],
-        message: `PLATFORM_ROLE_ARN is in partition ${roleParts[1]} but AWS_PARTITION is ${env.partition}.`,
-      });
-    }
-    if (roleParts[4] !== undefined && /^\d{12}$/.test(env.platformAccountId) && roleParts[4] !== env.platformAccountId) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["platformRoleArn"],
-        message: `PLATFORM_ROLE_ARN belongs to account ${roleParts[4]} but PLATFORM_ACCOUNT_ID is ${env.platformAccountId}.`,
-      });
+    // A malformed role ARN or account id has its own message above.
+    for (const role of platformRoleArnProblems(env.platformRoleArn, env)) {
+      if (role.problem === "partition") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["platformRoleArn"],
+          message: `PLATFORM_ROLE_ARN is in partition ${role.partition} but AWS_PARTITION is ${env.partition}.`,
+        });
+      }
+      if (role.problem === "account" && accountIdPattern.test(env.platformAccountId)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["platformRoleArn"],
+          message: `PLATFORM_ROLE_ARN belongs to account ${role.accountId} but PLATFORM_ACCOUNT_ID is ${env.platformAccountId}.`,
+        });
+      }
     }
   });
 
@@ -122,6 +137,12 @@ export function parseEnv(source: EnvSource = process.env): PortalEnv {
     databaseUrl: optional(source.DATABASE_URL),
     authSecret: pick("BETTER_AUTH_SECRET", EMBEDDED_AUTH_SECRET),
     appUrl: optional(source.BETTER_AUTH_URL) ?? `http://localhost:${optional(source.PORT) ?? "3000"}`,
+    // Sized for a 2-core box: web requests and the provisioning worker each get their own
+    // pool, so a burst of provisioning runs never makes a request wait for a connection.
+    databasePoolSize: optional(source.DATABASE_POOL_SIZE) ?? "15",
+    provisioningConcurrency: optional(source.PROVISIONING_CONCURRENCY) ?? "16",
+    provisioningPoolSize: optional(source.PROVISIONING_DATABASE_POOL_SIZE) ?? "12",
+    provisioningRetryBudgetSeconds: optional(source.PROVISIONING_RETRY_BUDGET_SECONDS) ?? "900",
   };
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,3 +1,4 @@
+import "server-only";
 import { ConfigError, env } from "./env";
 import { ensureProvisioningWorker } from "./provisioning/worker";
 

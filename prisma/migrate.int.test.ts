@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, expect, inject, test } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../scripts/lib/test-database";
+import { createTestDatabase, type TestDatabase } from "../lib/testing/test-database";
 import { applyMigrations, diffSchemas } from "./migrate";
 
 const created: TestDatabase[] = [];

@@ -1,16 +1,17 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppHeader } from "@/components/app-header";
-import { currentCaller } from "@/lib/auth/session";
+import { requestCaller } from "@/lib/auth/request";
+import { signOutAction } from "@/app/(auth)/sign-in/actions";
 import { Providers } from "./providers";
 
 export default async function PortalLayout({ children }: { children: ReactNode }) {
-  const caller = await currentCaller();
+  const caller = await requestCaller();
   if (!caller) redirect("/sign-in");
   if (caller.role === "support") redirect("/support");
   return (
     <>
-      <AppHeader homeHref="/environments" context={caller.organizationName ?? ""} email={caller.email} />
+      <AppHeader homeHref="/environments" context={caller.organizationName ?? ""} email={caller.email} signOutAction={signOutAction} />
       <main className="mx-auto max-w-6xl px-6 py-8">
         <Providers>{children}</Providers>
       </main>

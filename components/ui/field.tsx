@@ -33,3 +33,9 @@ export function Field({
     </div>
   );
 }
+
+/** A field control's ARIA wiring: described by its hint and, while invalid, by its error message. */
+export function fieldAria(id: string, { hint, invalid }: { hint: boolean; invalid: boolean }) {
+  const describedBy = [hint ? `${id}-hint` : undefined, invalid ? `${id}-error` : undefined].filter(Boolean).join(" ");
+  return { "aria-invalid": invalid ? true : undefined, "aria-describedby": describedBy || undefined };
+}

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import { demoUsers, expect, signIn, test } from "../fixtures/portal";
 import { startByokDraft } from "../fixtures/wizard";
 
@@ -41,10 +41,29 @@ test("axe finds no serious or critical violation on sign-in, every wizard step a
   await expectNoSeriousViolations(page, "environment page (draft)");
 });
 
+/**
+ * Presses `key` until `target` has the focus, as a keyboard user moves through a page; fails
+ * when it never gets there (not in the tab order, or hidden).
+ */
+async function pressUntilFocused(page: Page, target: Locator, key: "Tab" | "Shift+Tab" = "Tab") {
+  for (let presses = 0; presses < 60; presses += 1) {
+    await page.keyboard.press(key);
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+  }
+  throw new Error(`${key} never reached ${target.toString()}`);
+}
+
 test("the wizard works by keyboard alone", async ({ page }) => {
+  test.setTimeout(120_000);
   await signIn(page, demoUsers.acme.email);
-  await page.goto("/environments/new");
-  await page.getByLabel("Environment name").focus();
+  await expect(page).toHaveURL(/\/environments$/);
+  // Every step below is a key press: Tab / Shift+Tab to move, Enter, Space and arrows to act.
+  await page.waitForLoadState("networkidle");
+  await pressUntilFocused(page, page.getByRole("link", { name: "Create environment" }));
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/environments\/new$/);
+
+  await pressUntilFocused(page, page.getByLabel("Environment name"));
   await page.keyboard.type(`Keyboard ${Date.now().toString(36)}`);
   await page.keyboard.press("Tab");
   await expect(page.getByLabel("Region")).toBeFocused();
@@ -53,24 +72,28 @@ test("the wizard works by keyboard alone", async ({ page }) => {
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/encryption$/);
 
-  await page.getByLabel("Vendor-managed").focus();
+  // Tab enters the radio group at the chosen option; the arrow keys change the choice.
+  await pressUntilFocused(page, page.getByLabel("Vendor-managed"));
+  await expect(page.getByLabel("Vendor-managed")).toBeChecked();
   await page.keyboard.press("ArrowDown");
   await expect(page.getByLabel("Customer-managed (BYOK)")).toBeChecked();
+  await expect(page.getByLabel("Customer-managed (BYOK)")).toBeFocused();
   await page.keyboard.press("Tab");
   await expect(page.getByRole("button", { name: "Next" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/keys$/);
 
-  const statementsTab = page.getByRole("tab", { name: "Key policy statements" });
-  await statementsTab.focus();
+  // Tabs: one tab stop for the list, arrow keys between tabs.
+  await pressUntilFocused(page, page.getByRole("tab", { name: "Key policy statements" }));
   await page.keyboard.press("ArrowRight");
   await expect(page.getByRole("tab", { name: "CloudFormation template" })).toBeFocused();
   await expect(page.getByRole("tab", { name: "CloudFormation template" })).toHaveAttribute("aria-selected", "true");
-  await page.getByRole("button", { name: "Next" }).focus();
-  await page.keyboard.press("Enter");
+  await expect(page.getByRole("link", { name: "Download template" })).toBeVisible();
+  await pressUntilFocused(page, page.getByRole("button", { name: "Next" }));
+  await page.keyboard.press("Space");
   await expect(page).toHaveURL(/\/key-arns$/);
 
-  await page.getByLabel("S3 key ARN").focus();
+  await pressUntilFocused(page, page.getByLabel("S3 key ARN"));
   await page.keyboard.type("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
   await page.keyboard.press("Tab");
   await expect(page.getByLabel("RDS key ARN")).toBeFocused();
@@ -79,6 +102,12 @@ test("the wizard works by keyboard alone", async ({ page }) => {
   await expect(page.getByRole("button", { name: "Next" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/review$/);
-  await page.getByRole("button", { name: "Create environment" }).focus();
-  await expect(page.getByRole("button", { name: "Create environment" })).toBeFocused();
+
+  await pressUntilFocused(page, page.getByRole("button", { name: "Create environment" }));
+  // Back to the encryption step's "Change" link, which opens that step again.
+  await page.keyboard.press("Shift+Tab");
+  await expect(page.getByRole("link", { name: "Change encryption" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/encryption$/);
+  await expect(page.getByLabel("Customer-managed (BYOK)")).toBeChecked();
 });

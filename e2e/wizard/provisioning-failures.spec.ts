@@ -40,12 +40,13 @@ test("grant flag wrong on the RDS key: fails at the database step", async ({ pag
   await signIn(page, demoUsers.acme.email);
   await startByokDraft(page, `NoGrantFlag ${Date.now().toString(36)}`);
   const s3KeyArn = await createKeyWithStatements(workspace, REGION, await statements(page, "S3 key statements"));
-  // The grant statement's flag condition got the wrong value: RDS's grants (flag true) no longer match.
+  // The portal's grant statement requires grants for AWS resources; the customer flips that flag,
+  // so RDS's grants (flag true) no longer match.
   const rds = (await statements(page, "Aurora (RDS) key statements")) as { Condition?: { Bool?: Record<string, string> } }[];
+  expect(rds.filter((statement) => statement.Condition?.Bool?.["kms:GrantIsForAWSResource"] === "true")).toHaveLength(1);
   const brokenFlag = rds.map((statement) =>
     statement.Condition?.Bool ? { ...statement, Condition: { ...statement.Condition, Bool: { "kms:GrantIsForAWSResource": "false" } } } : statement,
   );
-  expect(JSON.stringify(brokenFlag)).toContain('"kms:GrantIsForAWSResource":"false"');
   const rdsKeyArn = await createKeyWithStatements(workspace, REGION, brokenFlag);
   await provision(page, s3KeyArn, rdsKeyArn);
   await waitForStatus(page, "Failed");

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Prisma, PrismaClient } from "@/generated/prisma/client";
 
 /** Who did it: a signed-in user (customer or support) or the platform itself. */

@@ -1,4 +1,6 @@
+import "server-only";
 import type { PrismaClient } from "@/generated/prisma/client";
+import { ENCRYPTION_MODE_PHRASES } from "@/lib/labels";
 
 /** Audit events as people read them: who, what, when, from where. */
 export interface TimelineEntry {
@@ -59,7 +61,7 @@ export function describeAuditEvent(action: string, details: Record<string, unkno
     case "environment.ready":
       return `${label}: tenant name ${text(details.tenantName) ?? ""}`;
     case "environment.draft.encryption_chosen":
-      return `${label}: ${details.encryptionMode === "CUSTOMER_MANAGED" ? "customer-managed keys (BYOK)" : "vendor-managed keys"}`;
+      return `${label}: ${ENCRYPTION_MODE_PHRASES[details.encryptionMode === "CUSTOMER_MANAGED" ? "CUSTOMER_MANAGED" : "VENDOR_MANAGED"]}`;
     default:
       return label;
   }

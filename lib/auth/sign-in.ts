@@ -22,3 +22,6 @@ export function safeNextPath(value: unknown): string {
   if (value.startsWith("/sign-in") || value.startsWith("/api/")) return "/";
   return value;
 }
+
+/** The sign-in form as posted: the credentials and where to go afterwards. */
+export const signInFormSchema = signInSchema.extend({ next: z.unknown().transform(safeNextPath) });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   accountIdPattern,
+  keyArnPattern,
   multiRegionKeyIdPattern,
   partitionPattern,
   regionPattern,
@@ -62,9 +63,6 @@ const MAX_INPUT_LENGTH = 256;
 const EXAMPLE_ACCOUNT_ID = "111122223333";
 const EXAMPLE_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
-const keyArnPattern =
-  /^arn:(aws(?:-[a-z]+)*):kms:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}):(\d{12}):key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
-
 /**
  * Splits a well-formed, lower-case KMS key ARN into its parts, e.g. to show account and Region
  * apart. Returns null for anything else (alias ARNs, other services, malformed ARNs).
@@ -74,7 +72,6 @@ export function parseKeyArn(arn: string): ParsedKeyArn | null {
   if (match === null) return null;
   const [, partition, region, accountId, keyId] = match;
   if (partition === undefined || region === undefined || accountId === undefined || keyId === undefined) return null;
-  if (!partitionPattern.test(partition)) return null;
   return {
     partition,
     service: "kms",

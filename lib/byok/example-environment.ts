@@ -21,30 +21,24 @@ export const EXAMPLE_ENVIRONMENT = {
   rdsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/mrk-8e1f2a3b4c5d6e7f8091a2b3c4d5e6f7",
 } as const;
 
-export const EXAMPLE_TEMPLATE_DEFAULTS: TemplateDefaults = {
+/** What every policy, template and command of the example environment is rendered from. */
+const EXAMPLE_PLATFORM_VALUES: Omit<PolicyContext, "customerAccountId"> = {
   partition: EXAMPLE_ENVIRONMENT.partition,
   region: EXAMPLE_ENVIRONMENT.region,
   platformAccountId: EXAMPLE_ENVIRONMENT.platformAccountId,
   platformRoleArn: EXAMPLE_ENVIRONMENT.platformRoleArn,
   bucketNamePrefix: EXAMPLE_ENVIRONMENT.bucketNamePrefix,
-  resourcePrefix: EXAMPLE_ENVIRONMENT.resourcePrefix,
 };
 
+export const EXAMPLE_TEMPLATE_DEFAULTS: TemplateDefaults = { ...EXAMPLE_PLATFORM_VALUES, resourcePrefix: EXAMPLE_ENVIRONMENT.resourcePrefix };
+
 export const EXAMPLE_POLICY_CONTEXT: PolicyContext & { customerAccountId: string } = {
-  partition: EXAMPLE_ENVIRONMENT.partition,
-  region: EXAMPLE_ENVIRONMENT.region,
-  platformAccountId: EXAMPLE_ENVIRONMENT.platformAccountId,
-  platformRoleArn: EXAMPLE_ENVIRONMENT.platformRoleArn,
-  bucketNamePrefix: EXAMPLE_ENVIRONMENT.bucketNamePrefix,
+  ...EXAMPLE_PLATFORM_VALUES,
   customerAccountId: EXAMPLE_ENVIRONMENT.customerAccountId,
 };
 
 export const EXAMPLE_COMMAND_CONTEXT: CommandContext = {
-  partition: EXAMPLE_ENVIRONMENT.partition,
-  region: EXAMPLE_ENVIRONMENT.region,
-  platformAccountId: EXAMPLE_ENVIRONMENT.platformAccountId,
-  platformRoleArn: EXAMPLE_ENVIRONMENT.platformRoleArn,
-  bucketNamePrefix: EXAMPLE_ENVIRONMENT.bucketNamePrefix,
+  ...EXAMPLE_PLATFORM_VALUES,
   resourcePrefix: EXAMPLE_ENVIRONMENT.resourcePrefix,
   stackName: EXAMPLE_ENVIRONMENT.stackName,
 };

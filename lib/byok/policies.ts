@@ -90,29 +90,27 @@ export function buildS3KeyStatements(values: StatementValues): PolicyStatement[]
         StringLike: { "kms:EncryptionContext:aws:s3:arn": bucketArnPatterns(values.partition, values.bucketNamePrefix) },
       },
     },
-    {
-      // DescribeKey carries no encryption context, so the bucket condition above would deny it.
-      Sid: STATEMENT_IDS.s3DescribeKey,
-      Effect: "Allow",
-      Principal: { AWS: values.platformRoleArn },
-      Action: ["kms:DescribeKey"],
-      Resource: "*",
-      Condition: { StringEquals: viaPlatform("s3", values) },
-    },
+    // DescribeKey carries no encryption context, so the bucket condition above would deny it.
+    describeKeyStatement(STATEMENT_IDS.s3DescribeKey, "s3", values),
   ];
+}
+
+/** The platform may describe the key through the service that uses it. */
+function describeKeyStatement(sid: string, service: "s3" | "rds", values: StatementValues): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { AWS: values.platformRoleArn },
+    Action: ["kms:DescribeKey"],
+    Resource: "*",
+    Condition: { StringEquals: viaPlatform(service, values) },
+  };
 }
 
 /** @internal Builds the Aurora key statements from unchecked values; use `rdsKeyStatements`. */
 export function buildRdsKeyStatements(values: StatementValues): PolicyStatement[] {
   return [
-    {
-      Sid: STATEMENT_IDS.rdsDescribeKey,
-      Effect: "Allow",
-      Principal: { AWS: values.platformRoleArn },
-      Action: ["kms:DescribeKey"],
-      Resource: "*",
-      Condition: { StringEquals: viaPlatform("rds", values) },
-    },
+    describeKeyStatement(STATEMENT_IDS.rdsDescribeKey, "rds", values),
     {
       // RDS keeps using the key through a grant it creates for the cluster; the flag limits
       // grants to ones made for AWS resources, never to an arbitrary principal.

@@ -5,12 +5,21 @@
  * value can neither break out of a YAML scalar nor out of a shell word, nor pose as an option.
  */
 
-export const partitionPattern = /^aws(?:-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
+// The pieces the whole-value patterns below and the key ARN pattern are built from (none has a
+// top-level `|`, so anchoring needs no group; the template shows some of them verbatim).
+const partitionSource = "aws(?:-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?";
+const regionSource = "[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\\d{1,2}";
+const accountIdSource = "\\d{12}";
+const uuidKeyIdSource = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const multiRegionKeyIdSource = "mrk-[0-9a-f]{32}";
+const whole = (source: string) => new RegExp(`^${source}$`);
+
+export const partitionPattern = whole(partitionSource);
 
 /** AWS Region codes: eu-west-1, us-gov-west-1, cn-north-1, us-iso-east-1, us-isob-east-1 … */
-export const regionPattern = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+export const regionPattern = whole(regionSource);
 
-export const accountIdPattern = /^\d{12}$/;
+export const accountIdPattern = whole(accountIdSource);
 
 /** IAM role names and paths: letters, digits and `+=,.@_-`, paths separated by `/`. */
 export const iamRoleArnPattern =
@@ -37,8 +46,19 @@ export const profileNamePattern = /^[A-Za-z0-9_][A-Za-z0-9_.+@-]{0,63}$/;
 /** A relative or absolute file path without spaces or shell metacharacters. */
 export const templateFilePattern = /^[A-Za-z0-9_./+@][A-Za-z0-9_./+@-]{0,1023}$/;
 
-export const uuidKeyIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const multiRegionKeyIdPattern = /^mrk-[0-9a-f]{32}$/;
+export const uuidKeyIdPattern = whole(uuidKeyIdSource);
+export const multiRegionKeyIdPattern = whole(multiRegionKeyIdSource);
+
+/**
+ * A full, lower-case KMS key ARN: `arn:<partition>:kms:<region>:<account>:key/<uuid | mrk-…>`.
+ * Groups: 1 partition, 2 region, 3 account id, 4 key id. The one definition of a key ARN;
+ * arns.ts explains to the user why an input is not one.
+ */
+const keyArnSource = `arn:(${partitionSource}):kms:(${regionSource}):(${accountIdSource}):key/(${uuidKeyIdSource}|${multiRegionKeyIdSource})`;
+export const keyArnPattern = whole(keyArnSource);
+
+/** The same key ARN found anywhere in a text, e.g. inside an AWS error message. */
+export const keyArnInTextPattern = new RegExp(keyArnSource);
 
 /** Thrown when a caller hands the BYOK core a value it must not interpolate. A programming error, not user input. */
 export class InvalidByokValueError extends Error {
@@ -85,6 +105,29 @@ export const requireBucketNamePrefix = (value: unknown, field = "bucket name pre
 export const requireTenantName = (value: unknown, field = "tenant name") =>
   requireMatch(field, value, tenantNamePattern, "1-63 lower-case letters, digits or inner hyphens");
 
+export type PlatformRoleArnProblem =
+  | { problem: "malformed" }
+  | { problem: "partition"; partition: string }
+  | { problem: "account"; accountId: string };
+
+/**
+ * The platform role must be an IAM role in the configured partition and in the platform's own
+ * account: it is the only vendor principal in the customer's key policies. Empty when it is.
+ */
+export function platformRoleArnProblems(
+  arn: string,
+  expected: { partition: string; platformAccountId: string },
+): PlatformRoleArnProblem[] {
+  const match = iamRoleArnPattern.exec(arn);
+  const partition = match?.[1];
+  const accountId = match?.[2];
+  if (partition === undefined || accountId === undefined) return [{ problem: "malformed" }];
+  return [
+    ...(partition === expected.partition ? [] : [{ problem: "partition" as const, partition }]),
+    ...(accountId === expected.platformAccountId ? [] : [{ problem: "account" as const, accountId }]),
+  ];
+}
+
 /** The platform role ARN, which must sit in the platform account and the configured partition. */
 export function requirePlatformRoleArn(
   value: unknown,
@@ -92,11 +135,11 @@ export function requirePlatformRoleArn(
   field = "platform role ARN",
 ): string {
   const arn = requireMatch(field, value, iamRoleArnPattern, "an IAM role ARN such as arn:aws:iam::210987654321:role/byok-platform");
-  const [, partition, accountId] = iamRoleArnPattern.exec(arn) ?? [];
-  if (partition !== expected.partition) {
+  const [found] = platformRoleArnProblems(arn, expected);
+  if (found?.problem === "partition") {
     throw new InvalidByokValueError(field, value, `a role in partition ${expected.partition}`);
   }
-  if (accountId !== expected.platformAccountId) {
+  if (found?.problem === "account") {
     throw new InvalidByokValueError(field, value, `a role in the platform account ${expected.platformAccountId}`);
   }
   return arn;

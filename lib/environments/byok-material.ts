@@ -39,15 +39,7 @@ export function byokMaterial(environment: { id: string; region: string; tenantNa
     rdsStatements: statementsForPasting(rdsKeyStatements(policyContext)),
     deployCommand: deployCommand(commandContext),
     describeStacksCommand: describeStacksCommand(commandContext),
-    template: () =>
-      renderKeysTemplate({
-        partition: config.partition,
-        region: environment.region,
-        platformAccountId: config.platformAccountId,
-        platformRoleArn: config.platformRoleArn,
-        bucketNamePrefix,
-        resourcePrefix: config.resourcePrefix,
-      }),
+    template: () => renderKeysTemplate({ ...policyContext, resourcePrefix: config.resourcePrefix }),
     tenantCommands:
       tenantName && environment.s3KeyArn && environment.rdsKeyArn
         ? {

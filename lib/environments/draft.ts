@@ -1,64 +1,50 @@
 import "server-only";
 import { recordAudit } from "@/lib/audit/record";
-import { requireOwnOrganization, type Caller } from "@/lib/auth/session";
+import type { CustomerCaller } from "@/lib/auth/caller";
 import { keyArnsSchema } from "@/lib/byok/arns";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/errors";
+import { AppError, fieldErrorsOf } from "@/lib/errors";
 import { getEnvironment } from "./get-environment";
 import {
-  basicsSchema,
-  encryptionSchema,
   stepIndex,
+  type BasicsInput,
+  type EncryptionInput,
+  type EnvironmentRef,
+  type KeyArnsSubmission,
   type WizardStep,
 } from "./schemas";
 
 /**
  * The create-environment wizard's draft lives in the environment row itself (status
- * DRAFT), so every tab, refresh and back/forward sees the same state.
+ * DRAFT), so every tab, refresh and back/forward sees the same state. Each step is one
+ * service; the pipeline has already parsed its input with the step's schema.
  */
-
-function validationError(error: { flatten(): { fieldErrors: Record<string, string[] | undefined> } }): AppError {
-  const fieldErrors = Object.fromEntries(
-    Object.entries(error.flatten().fieldErrors).filter((entry): entry is [string, string[]] => Array.isArray(entry[1])),
-  );
-  return new AppError("VALIDATION", "Please correct the highlighted fields.", { fieldErrors });
-}
 
 function laterStep(current: string, done: WizardStep): WizardStep {
   return stepIndex(current) >= stepIndex(done) ? (current as WizardStep) : done;
 }
 
-/** A draft of the caller's organization (the same NOT_FOUND rules as any environment). */
-export async function getDraft(options: { environmentId: string }) {
-  const caller = await requireOwnOrganization();
-  const draft = await getEnvironment(options);
-  return { caller, draft };
-}
-
-async function editableDraft(environmentId: string) {
-  const { caller, draft } = await getDraft({ environmentId });
+async function editableDraft(caller: CustomerCaller, input: EnvironmentRef) {
+  const draft = await getEnvironment(caller, input);
   if (draft.status !== "DRAFT") {
     throw new AppError("CONFLICT", "This environment has already been submitted; its settings can no longer change.");
   }
-  return { caller, draft };
+  return draft;
 }
 
-function auditActor(caller: Caller) {
+function auditActor(caller: CustomerCaller) {
   return { type: "user" as const, userId: caller.userId };
 }
 
-export async function createEnvironmentDraft(options: { input: unknown }) {
-  const caller = await requireOwnOrganization();
-  const parsed = basicsSchema(env().supportedRegions).safeParse(options.input);
-  if (!parsed.success) throw validationError(parsed.error);
+export async function createEnvironmentDraft(caller: CustomerCaller, input: BasicsInput) {
   return db().$transaction(async (tx) => {
     const draft = await tx.environment.create({
       data: {
         organizationId: caller.organizationId,
         createdById: caller.userId,
-        name: parsed.data.name,
-        region: parsed.data.region,
+        name: input.name,
+        region: input.region,
         wizardStep: "basics",
       },
     });
@@ -74,17 +60,15 @@ export async function createEnvironmentDraft(options: { input: unknown }) {
   });
 }
 
-export async function updateDraftBasics(options: { environmentId: string; input: unknown }) {
-  const { caller, draft } = await editableDraft(options.environmentId);
-  const parsed = basicsSchema(env().supportedRegions).safeParse(options.input);
-  if (!parsed.success) throw validationError(parsed.error);
-  const regionChanged = parsed.data.region !== draft.region;
+export async function updateDraftBasics(caller: CustomerCaller, input: EnvironmentRef & BasicsInput) {
+  const draft = await editableDraft(caller, input);
+  const regionChanged = input.region !== draft.region;
   return db().$transaction(async (tx) => {
     const updated = await tx.environment.update({
       where: { id: draft.id },
       data: {
-        name: parsed.data.name,
-        region: parsed.data.region,
+        name: input.name,
+        region: input.region,
         // Keys live in one region: a new region invalidates the key ARNs and the key instructions.
         ...(regionChanged ? { s3KeyArn: null, rdsKeyArn: null, wizardStep: stepIndex(draft.wizardStep) > stepIndex("encryption") ? "encryption" : draft.wizardStep } : {}),
       },
@@ -101,11 +85,9 @@ export async function updateDraftBasics(options: { environmentId: string; input:
   });
 }
 
-export async function chooseEncryption(options: { environmentId: string; input: unknown }) {
-  const { caller, draft } = await editableDraft(options.environmentId);
-  const parsed = encryptionSchema.safeParse(options.input);
-  if (!parsed.success) throw validationError(parsed.error);
-  const mode = parsed.data.encryptionMode;
+export async function chooseEncryption(caller: CustomerCaller, input: EnvironmentRef & EncryptionInput) {
+  const draft = await editableDraft(caller, input);
+  const mode = input.encryptionMode;
   return db().$transaction(async (tx) => {
     const updated = await tx.environment.update({
       where: { id: draft.id },
@@ -128,23 +110,27 @@ export async function chooseEncryption(options: { environmentId: string; input: 
 }
 
 /** The customer has read the key instructions ("Create your keys" → Next). */
-export async function acknowledgeKeyInstructions(options: { environmentId: string }) {
-  const { draft } = await editableDraft(options.environmentId);
+export async function acknowledgeKeyInstructions(caller: CustomerCaller, input: EnvironmentRef) {
+  const draft = await editableDraft(caller, input);
   if (draft.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
   return db().environment.update({ where: { id: draft.id }, data: { wizardStep: laterStep(draft.wizardStep, "keys") } });
 }
 
+/** What a key ARN of an environment in this region is checked against (the form gets the same). */
 export function keyArnContext(region: string) {
   const config = env();
   return { partition: config.partition, region, platformAccountId: config.platformAccountId };
 }
 
-export async function provideKeyArns(options: { environmentId: string; input: unknown }) {
-  const { caller, draft } = await editableDraft(options.environmentId);
+/**
+ * The key ARNs are checked here, not by the pipeline's schema: the rules depend on the
+ * draft's region, which only the stored draft knows.
+ */
+export async function provideKeyArns(caller: CustomerCaller, input: KeyArnsSubmission) {
+  const draft = await editableDraft(caller, input);
   if (draft.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
-  const parsed = keyArnsSchema(keyArnContext(draft.region)).safeParse(options.input);
+  const parsed = keyArnsSchema(keyArnContext(draft.region)).safeParse({ s3KeyArn: input.s3KeyArn, rdsKeyArn: input.rdsKeyArn });
   if (!parsed.success) {
-    const error = validationError(parsed.error);
     // Failed validations are part of the audit trail (support sees why a customer got stuck).
     await recordAudit(db(), {
       organizationId: caller.organizationId,
@@ -152,9 +138,9 @@ export async function provideKeyArns(options: { environmentId: string; input: un
       actor: auditActor(caller),
       action: "environment.draft.key_arns_rejected",
       ipAddress: caller.ipAddress,
-      details: { fieldErrors: error.fieldErrors ?? {} },
+      details: { fieldErrors: fieldErrorsOf(parsed.error) },
     });
-    throw error;
+    throw parsed.error;
   }
   return db().$transaction(async (tx) => {
     const updated = await tx.environment.update({

@@ -1,19 +1,23 @@
 import "server-only";
-import { requireOwnOrganization } from "@/lib/auth/session";
+import type { CustomerCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { environmentIdSchema } from "./schemas";
+import { environmentIdSchema, type EnvironmentRef } from "./schemas";
+
+/** The environment id a use case was given; a malformed one is NOT_FOUND, like a missing one. */
+export function environmentIdOf(input: EnvironmentRef): string {
+  const id = environmentIdSchema.safeParse(input.environmentId);
+  if (!id.success) throw new AppError("NOT_FOUND");
+  return id.data;
+}
 
 /**
  * One environment of the caller's organization. Another organization's environment,
  * a malformed id and a missing one are all NOT_FOUND, so ids reveal nothing.
  */
-export async function getEnvironment(options: { environmentId: string }) {
-  const caller = await requireOwnOrganization();
-  const id = environmentIdSchema.safeParse(options.environmentId);
-  if (!id.success) throw new AppError("NOT_FOUND");
+export async function getEnvironment(caller: CustomerCaller, input: EnvironmentRef) {
   const environment = await db().environment.findFirst({
-    where: { id: id.data, organizationId: caller.organizationId },
+    where: { id: environmentIdOf(input), organizationId: caller.organizationId },
     include: { createdBy: { select: { name: true, email: true } } },
   });
   if (!environment) throw new AppError("NOT_FOUND");

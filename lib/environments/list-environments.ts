@@ -1,10 +1,9 @@
 import "server-only";
-import { requireOwnOrganization } from "@/lib/auth/session";
+import type { CustomerCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
 
 /** The caller's organization's environments, newest first. */
-export async function listEnvironments() {
-  const caller = await requireOwnOrganization();
+export async function listEnvironments(caller: CustomerCaller) {
   return db().environment.findMany({
     where: { organizationId: caller.organizationId },
     orderBy: { createdAt: "desc" },

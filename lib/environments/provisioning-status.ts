@@ -1,9 +1,11 @@
 import "server-only";
-import { getEnvironment } from "./get-environment";
+import type { CustomerCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
+import { labelFor, PROVISIONING_STEP_LABELS } from "@/lib/labels";
 import { explainProvisioningFailure } from "@/lib/provisioning/explain";
-import { STEP_LABELS } from "./step-labels";
-
+import { stepRetryView, type StepRetryView } from "@/lib/provisioning/retry-state";
+import { getEnvironment } from "./get-environment";
+import type { EnvironmentRef } from "./schemas";
 
 export interface ProvisioningStepView {
   key: string;
@@ -17,6 +19,8 @@ export interface ProvisioningStepView {
   errorCode: string | null;
   errorMessage: string | null;
   explanation: { summary: string; likelyCause: string; fix: string; commands: string[] } | null;
+  /** Temporary AWS failures this step tried again; `waiting` while it waits for the next try. */
+  retry: StepRetryView | null;
 }
 
 export interface ProvisioningStatusView {
@@ -38,8 +42,8 @@ export interface ProvisioningStatusView {
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** The latest provisioning attempt of one of the caller's environments, for the live status. */
-export async function getProvisioningStatus(options: { environmentId: string }): Promise<ProvisioningStatusView> {
-  const environment = await getEnvironment(options);
+export async function getProvisioningStatus(caller: CustomerCaller, input: EnvironmentRef): Promise<ProvisioningStatusView> {
+  const environment = await getEnvironment(caller, input);
   const attempt = await db().provisioningAttempt.findFirst({
     where: { environmentId: environment.id },
     orderBy: { number: "desc" },
@@ -60,7 +64,7 @@ export async function getProvisioningStatus(options: { environmentId: string }):
           finishedAt: iso(attempt.finishedAt),
           steps: attempt.steps.map((step) => ({
             key: step.key,
-            label: STEP_LABELS[step.key] ?? step.key,
+            label: labelFor(PROVISIONING_STEP_LABELS, step.key),
             status: step.status,
             tries: step.tries,
             startedAt: iso(step.startedAt),
@@ -69,6 +73,7 @@ export async function getProvisioningStatus(options: { environmentId: string }):
             awsRequestId: step.awsRequestId,
             errorCode: step.errorCode,
             errorMessage: step.errorMessage,
+            retry: stepRetryView(step),
             explanation:
               step.status === "FAILED"
                 ? explainProvisioningFailure({

@@ -36,6 +36,25 @@ export type EncryptionInput = z.infer<typeof encryptionSchema>;
 
 export const environmentIdSchema = z.uuid({ error: "That environment id is not valid." });
 
+/**
+ * How a use case names one environment. Only a string here: a malformed id is then refused by
+ * the organization-scoped lookup as NOT_FOUND, exactly like another tenant's id.
+ */
+export const environmentRefSchema = z.object({
+  environmentId: z.string({ error: "That environment id is not valid." }).max(100, "That environment id is not valid."),
+});
+export type EnvironmentRef = z.infer<typeof environmentRefSchema>;
+
+/**
+ * The key ARNs as the form posts them. Their checks need the draft's region, so the service
+ * runs them (with keyArnsSchema from lib/byok/arns.ts, which the form uses too).
+ */
+export const keyArnsSubmissionSchema = environmentRefSchema.extend({
+  s3KeyArn: z.string({ error: "Enter the ARN of your S3 key." }),
+  rdsKeyArn: z.string({ error: "Enter the ARN of your RDS key." }),
+});
+export type KeyArnsSubmission = z.infer<typeof keyArnsSubmissionSchema>;
+
 /** The steps a draft goes through, given its encryption mode. */
 export function applicableSteps(encryptionMode: "VENDOR_MANAGED" | "CUSTOMER_MANAGED"): WizardStep[] {
   return encryptionMode === "CUSTOMER_MANAGED" ? [...WIZARD_STEPS] : ["basics", "encryption", "review"];

@@ -1,22 +1,21 @@
 import "server-only";
-import { recordAudit } from "@/lib/audit/record";
-import { requireOwnOrganization } from "@/lib/auth/session";
+import { recordAudit, type AuditActor } from "@/lib/audit/record";
+import type { CustomerCaller } from "@/lib/auth/caller";
 import { keyArnsSchema } from "@/lib/byok/arns";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { queueProvisioningAttempt } from "@/lib/provisioning/queue";
 import { keyArnContext } from "./draft";
 import { getEnvironment } from "./get-environment";
-import { firstIncompleteStep } from "./schemas";
+import { firstIncompleteStep, type EnvironmentRef } from "./schemas";
 
 /**
  * "Create environment": DRAFT → PROVISIONING and one provisioning attempt, atomically.
  * A second click, a second tab or a retried request finds the draft already submitted and
  * gets the same environment back: the conditional update lets exactly one caller through.
  */
-export async function submitEnvironment(options: { environmentId: string }): Promise<{ environmentId: string; alreadySubmitted: boolean }> {
-  const caller = await requireOwnOrganization();
-  const draft = await getEnvironment(options);
+export async function submitEnvironment(caller: CustomerCaller, input: EnvironmentRef): Promise<{ environmentId: string; alreadySubmitted: boolean }> {
+  const draft = await getEnvironment(caller, input);
   if (draft.status !== "DRAFT") return { environmentId: draft.id, alreadySubmitted: true };
   if (firstIncompleteStep(draft) !== "review") {
     throw new AppError("VALIDATION", "Some wizard steps are not complete yet; finish them before creating the environment.");
@@ -48,15 +47,15 @@ export async function submitEnvironment(options: { environmentId: string }): Pro
 }
 
 /** "Retry provisioning" after a failure, once the customer has fixed the key. */
-export async function retryProvisioning(options: { environmentId: string }): Promise<{ retried: boolean }> {
-  const caller = await requireOwnOrganization();
-  const environment = await getEnvironment(options);
-  return requeueFailedEnvironment({
+export async function retryProvisioning(caller: CustomerCaller, input: EnvironmentRef): Promise<{ environmentId: string; retried: boolean }> {
+  const environment = await getEnvironment(caller, input);
+  const { retried } = await requeueFailedEnvironment({
     environmentId: environment.id,
     organizationId: environment.organizationId,
     actor: { type: "user", userId: caller.userId },
     ipAddress: caller.ipAddress,
   });
+  return { environmentId: environment.id, retried };
 }
 
 /**
@@ -66,7 +65,7 @@ export async function retryProvisioning(options: { environmentId: string }): Pro
 export async function requeueFailedEnvironment(options: {
   environmentId: string;
   organizationId: string;
-  actor: { type: "user" | "support"; userId: string };
+  actor: Extract<AuditActor, { userId: string }>;
   ipAddress: string | null;
 }): Promise<{ retried: boolean }> {
   return db().$transaction(async (tx) => {

@@ -1,34 +1,49 @@
 import "server-only";
 import { z } from "zod";
 import { auditTimeline } from "@/lib/audit/timeline";
-import { requireSupport } from "@/lib/auth/session";
+import type { SupportCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { environmentIdOf } from "@/lib/environments/get-environment";
 import { requeueFailedEnvironment } from "@/lib/environments/submit-environment";
-import { environmentIdSchema } from "@/lib/environments/schemas";
+import { environmentIdSchema, type EnvironmentRef } from "@/lib/environments/schemas";
 import { tenantQuerySchema, type TenantQuery } from "./tenant-query";
 import { queryTenants } from "./tenants";
 
-/** Vendor support's use cases. Every one starts with requireSupport(): anyone else gets NOT_FOUND. */
+/**
+ * Vendor support's use cases. Each takes a SupportCaller, which only the access check of the
+ * pipeline (or of a page) hands out: anyone else has already been refused with NOT_FOUND.
+ */
 
-export async function listTenants(options: { searchParams: Record<string, string | undefined> }) {
-  await requireSupport();
-  const parsed = tenantQuerySchema(env().supportedRegions).safeParse(options.searchParams);
+export async function listTenants(_caller: SupportCaller, input: { searchParams: Record<string, string | undefined> }) {
+  const parsed = tenantQuerySchema(env().supportedRegions).safeParse(input.searchParams);
   // A hand-edited URL with an unknown filter shows the unfiltered list and says why.
   const query: TenantQuery = parsed.success ? parsed.data : tenantQuerySchema(env().supportedRegions).parse({});
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
   return { query, problems, page: await queryTenants(db(), query) };
 }
 
-const organizationIdSchema = z.string().min(1).max(100);
+export const organizationIdSchema = z.string({ error: "That organization id is not valid." }).min(1).max(100);
+export const organizationRefSchema = z.object({ organizationId: organizationIdSchema });
+export type OrganizationRef = z.infer<typeof organizationRefSchema>;
 
-export async function getTenant(options: { organizationId: string }) {
-  await requireSupport();
-  const id = organizationIdSchema.safeParse(options.organizationId);
+/** A malformed organization id and a missing one are both NOT_FOUND. */
+function organizationId(input: OrganizationRef): string {
+  const id = organizationIdSchema.safeParse(input.organizationId);
   if (!id.success) throw new AppError("NOT_FOUND");
+  return id.data;
+}
+
+async function findOrganization(input: OrganizationRef) {
+  const organization = await db().organization.findUnique({ where: { id: organizationId(input) }, select: { id: true, slug: true } });
+  if (!organization) throw new AppError("NOT_FOUND");
+  return organization;
+}
+
+export async function getTenant(_caller: SupportCaller, input: OrganizationRef) {
   const organization = await db().organization.findUnique({
-    where: { id: id.data },
+    where: { id: organizationId(input) },
     include: {
       environments: { orderBy: { createdAt: "desc" }, take: 200 },
       members: { include: { user: { select: { name: true, email: true } } } },
@@ -40,12 +55,9 @@ export async function getTenant(options: { organizationId: string }) {
   return { organization, timeline };
 }
 
-export async function getSupportEnvironment(options: { environmentId: string }) {
-  await requireSupport();
-  const id = environmentIdSchema.safeParse(options.environmentId);
-  if (!id.success) throw new AppError("NOT_FOUND");
+export async function getSupportEnvironment(_caller: SupportCaller, input: EnvironmentRef) {
   const environment = await db().environment.findUnique({
-    where: { id: id.data },
+    where: { id: environmentIdOf(input) },
     include: {
       organization: { select: { id: true, name: true, slug: true } },
       createdBy: { select: { name: true, email: true } },
@@ -70,46 +82,37 @@ export const supportNoteSchema = z.object({
     .min(1, "Write the note first.")
     .max(4000, "Keep a note to 4,000 characters."),
 });
+export type SupportNoteInput = z.infer<typeof supportNoteSchema>;
 
-export async function addSupportNote(options: { input: unknown }) {
-  const caller = await requireSupport();
-  const parsed = supportNoteSchema.safeParse(options.input);
-  if (!parsed.success) {
-    throw new AppError("VALIDATION", parsed.error.issues[0]?.message ?? "The note is not valid.");
-  }
-  const { organizationId, environmentId, body } = parsed.data;
+export async function addSupportNote(caller: SupportCaller, input: SupportNoteInput) {
+  const { organizationId, environmentId, body } = input;
   if (environmentId) {
     const environment = await db().environment.findFirst({ where: { id: environmentId, organizationId } });
     if (!environment) throw new AppError("NOT_FOUND");
-  } else if (!(await db().organization.findUnique({ where: { id: organizationId } }))) {
-    throw new AppError("NOT_FOUND");
+  } else {
+    await findOrganization({ organizationId });
   }
   return db().supportNote.create({ data: { organizationId, environmentId: environmentId ?? null, authorId: caller.userId, body } });
 }
 
-export async function supportRetryProvisioning(options: { environmentId: string }) {
-  const caller = await requireSupport();
-  const id = environmentIdSchema.safeParse(options.environmentId);
-  if (!id.success) throw new AppError("NOT_FOUND");
-  const environment = await db().environment.findUnique({ where: { id: id.data } });
+export async function supportRetryProvisioning(caller: SupportCaller, input: EnvironmentRef): Promise<{ environmentId: string }> {
+  const environment = await db().environment.findUnique({ where: { id: environmentIdOf(input) } });
   if (!environment) throw new AppError("NOT_FOUND");
   if (environment.status !== "FAILED") {
     throw new AppError("CONFLICT", "Only a failed environment can be retried; this one is not failed any more.");
   }
-  return requeueFailedEnvironment({
+  const { retried } = await requeueFailedEnvironment({
     environmentId: environment.id,
     organizationId: environment.organizationId,
     actor: { type: "support", userId: caller.userId },
     ipAddress: caller.ipAddress,
   });
+  if (!retried) throw new AppError("CONFLICT", "Someone else retried it a moment ago; reload to see the new attempt.");
+  return { environmentId: environment.id };
 }
 
 /** An organization's whole audit log, for export (support). */
-export async function exportTenantAuditLog(options: { organizationId: string }) {
-  await requireSupport();
-  const id = organizationIdSchema.safeParse(options.organizationId);
-  if (!id.success) throw new AppError("NOT_FOUND");
-  const organization = await db().organization.findUnique({ where: { id: id.data }, select: { id: true, slug: true } });
-  if (!organization) throw new AppError("NOT_FOUND");
+export async function exportTenantAuditLog(_caller: SupportCaller, input: OrganizationRef) {
+  const organization = await findOrganization(input);
   return { slug: organization.slug, entries: await auditTimeline(db(), { organizationId: organization.id, limit: 100_000 }) };
 }

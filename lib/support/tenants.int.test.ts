@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@/lib/db";
-import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-database";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-database";
 import { tenantQuerySchema, type TenantQuery } from "./tenant-query";
 import { PAGE_SIZE, queryTenants } from "./tenants";
 

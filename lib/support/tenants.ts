@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma, type PrismaClient } from "@/generated/prisma/client";
 import type { TenantQuery, TenantSort } from "./tenant-query";
 

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
-import { applyMigrations } from "../../prisma/migrate";
+import { applyMigrations } from "@/prisma/migrate";
 
 export interface TestDatabase {
   url: string;
@@ -19,7 +19,8 @@ function withDatabase(adminUrl: string, database: string): string {
   return url.toString();
 }
 
-export async function createTestDatabase(adminUrl: string, prefix = "test"): Promise<TestDatabase> {
+/** `migrate: false` leaves the database empty, for a test of something that migrates it itself. */
+export async function createTestDatabase(adminUrl: string, prefix = "test", options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client(parseIntoClientConfig(adminUrl));
   await admin.connect();
@@ -29,7 +30,7 @@ export async function createTestDatabase(adminUrl: string, prefix = "test"): Pro
     await admin.end();
   }
   const url = withDatabase(adminUrl, name);
-  await applyMigrations(url);
+  if (options.migrate !== false) await applyMigrations(url);
   return {
     url,
     async drop() {

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Card } from "@/components/ui/card";
-import { currentCaller } from "@/lib/auth/session";
+import { requestCaller } from "@/lib/auth/request";
 import { safeNextPath } from "@/lib/auth/sign-in";
 import { env } from "@/lib/env";
 import { SignInForm } from "./_components/sign-in-form";
@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: "Sign in" };
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
   const { next } = await searchParams;
   const nextPath = safeNextPath(Array.isArray(next) ? next[0] : next);
-  if (await currentCaller()) redirect(nextPath);
+  if (await requestCaller()) redirect(nextPath);
   return (
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-6 py-12">
       <p className="text-sm font-semibold tracking-wide text-blue-800 uppercase">{env().brandName}</p>

@@ -3,15 +3,15 @@ import Link from "next/link";
 import { StatusBadge } from "@/components/status-badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { TableHead } from "@/components/ui/table";
 import { forPage } from "@/lib/auth/guards";
 import { listEnvironments } from "@/lib/environments/list-environments";
+import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
 
 export const metadata: Metadata = { title: "Environments" };
 
-const modeLabel = { VENDOR_MANAGED: "Vendor-managed keys", CUSTOMER_MANAGED: "Customer-managed keys (BYOK)" } as const;
-
 export default async function EnvironmentsPage() {
-  const environments = await forPage(() => listEnvironments());
+  const environments = await forPage("customer", (caller) => listEnvironments(caller));
   return (
     <div className="space-y-6">
       <div className="flex items-center justify-between">
@@ -33,15 +33,7 @@ export default async function EnvironmentsPage() {
         <Card className="p-0">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Your organization&apos;s environments</caption>
-            <thead className="border-b border-slate-200 text-slate-700">
-              <tr>
-                <th scope="col" className="px-4 py-3 font-medium">Name</th>
-                <th scope="col" className="px-4 py-3 font-medium">Region</th>
-                <th scope="col" className="px-4 py-3 font-medium">Encryption</th>
-                <th scope="col" className="px-4 py-3 font-medium">Status</th>
-                <th scope="col" className="px-4 py-3 font-medium">Created</th>
-              </tr>
-            </thead>
+            <TableHead columns={["Name", "Region", "Encryption", "Status", "Created"]} className="border-b border-slate-200" />
             <tbody>
               {environments.map((environment) => (
                 <tr key={environment.id} className="border-b border-slate-100 last:border-0">
@@ -54,7 +46,7 @@ export default async function EnvironmentsPage() {
                     ) : null}
                   </td>
                   <td className="px-4 py-3 font-mono">{environment.region}</td>
-                  <td className="px-4 py-3">{modeLabel[environment.encryptionMode]}</td>
+                  <td className="px-4 py-3">{ENCRYPTION_MODE_LABELS[environment.encryptionMode]}</td>
                   <td className="px-4 py-3">
                     <StatusBadge status={environment.status} />
                   </td>

@@ -1,16 +1,17 @@
 import { notFound, redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppHeader } from "@/components/app-header";
-import { currentCaller } from "@/lib/auth/session";
+import { requestCaller } from "@/lib/auth/request";
+import { signOutAction } from "@/app/(auth)/sign-in/actions";
 
 export default async function SupportLayout({ children }: { children: ReactNode }) {
-  const caller = await currentCaller();
+  const caller = await requestCaller();
   if (!caller) redirect("/sign-in");
   // Customers get the ordinary 404: the support console's existence is not advertised.
   if (caller.role !== "support") notFound();
   return (
     <>
-      <AppHeader homeHref="/support" context="Support console" email={caller.email} />
+      <AppHeader homeHref="/support" context="Support console" email={caller.email} signOutAction={signOutAction} />
       <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
     </>
   );

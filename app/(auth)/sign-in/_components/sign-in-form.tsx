@@ -1,42 +1,50 @@
 "use client";
 
-import { useActionState } from "react";
+import { useActionState, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { Field } from "@/components/ui/field";
+import { Field, fieldAria } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { signInAction, type SignInState } from "../actions";
+import { signInAction } from "../actions";
 
 export function SignInForm({ next }: { next: string }) {
-  const [state, formAction, pending] = useActionState<SignInState, FormData>(signInAction, {});
+  const [state, formAction, pending] = useActionState(signInAction, null);
+  // React resets the form after each attempt; the address typed comes back as its default value.
+  const [email, setEmail] = useState("");
+  const fieldErrors = state && !state.ok ? state.fieldErrors : {};
+  // Field messages say it all; the form-level message is for refusals that are not about one field.
+  const formError = state && !state.ok && Object.keys(fieldErrors).length === 0 ? state.error : undefined;
   return (
-    <form action={formAction} className="space-y-5" noValidate>
+    <form
+      action={formAction}
+      onSubmit={(event) => setEmail(String(new FormData(event.currentTarget).get("email") ?? ""))}
+      className="space-y-5"
+      noValidate
+    >
       <input type="hidden" name="next" value={next} />
-      {state.error ? (
+      {formError ? (
         <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800">
-          {state.error}
+          {formError}
         </p>
       ) : null}
-      <Field id="email" label="Email" errors={state.fieldErrors?.email}>
+      <Field id="email" label="Email" errors={fieldErrors.email}>
         <Input
           id="email"
           name="email"
           type="email"
           autoComplete="username"
-          defaultValue={state.email}
+          defaultValue={email}
           required
-          aria-invalid={state.fieldErrors?.email ? true : undefined}
-          aria-describedby={state.fieldErrors?.email ? "email-error" : undefined}
+          {...fieldAria("email", { hint: false, invalid: Boolean(fieldErrors.email) })}
         />
       </Field>
-      <Field id="password" label="Password" errors={state.fieldErrors?.password}>
+      <Field id="password" label="Password" errors={fieldErrors.password}>
         <Input
           id="password"
           name="password"
           type="password"
           autoComplete="current-password"
           required
-          aria-invalid={state.fieldErrors?.password ? true : undefined}
-          aria-describedby={state.fieldErrors?.password ? "password-error" : undefined}
+          {...fieldAria("password", { hint: false, invalid: Boolean(fieldErrors.password) })}
         />
       </Field>
       <Button type="submit" className="w-full" disabled={pending}>

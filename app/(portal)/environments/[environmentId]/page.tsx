@@ -10,16 +10,21 @@ import { environmentTimeline } from "@/lib/environments/audit-log";
 import { byokMaterial } from "@/lib/environments/byok-material";
 import { getProvisioningStatus } from "@/lib/environments/provisioning-status";
 import { getEnvironment } from "@/lib/environments/get-environment";
+import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
 import { ProvisioningStatus } from "./_components/provisioning-status";
 
 export const metadata: Metadata = { title: "Environment" };
 
-
 export default async function EnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
-  const { environmentId } = await params;
-  const environment = await forPage(() => getEnvironment({ environmentId }));
-  const status = environment.status === "DRAFT" ? null : await forPage(() => getProvisioningStatus({ environmentId }));
-  const timeline = await forPage(() => environmentTimeline({ environmentId }));
+  const ref = await params;
+  const { environment, status, timeline } = await forPage("customer", async (caller) => {
+    const environment = await getEnvironment(caller, ref);
+    return {
+      environment,
+      status: environment.status === "DRAFT" ? null : await getProvisioningStatus(caller, ref),
+      timeline: await environmentTimeline(caller, ref),
+    };
+  });
   const byok = environment.encryptionMode === "CUSTOMER_MANAGED";
   const tenantCommands = byok && environment.status === "READY" ? byokMaterial(environment).tenantCommands : null;
   return (
@@ -74,7 +79,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           </div>
           <div>
             <dt className="font-medium text-slate-700">Encryption at rest</dt>
-            <dd>{byok ? "Customer-managed keys (BYOK)" : "Vendor-managed keys"}</dd>
+            <dd>{ENCRYPTION_MODE_LABELS[environment.encryptionMode]}</dd>
           </div>
           <div>
             <dt className="font-medium text-slate-700">Created by</dt>

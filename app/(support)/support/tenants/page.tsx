@@ -3,15 +3,15 @@ import Link from "next/link";
 import { StatusBadge } from "@/components/status-badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { TableHead } from "@/components/ui/table";
 import { forPage } from "@/lib/auth/guards";
 import { env } from "@/lib/env";
+import { ENCRYPTION_MODE_SHORT_LABELS, ENVIRONMENT_STATUS_LABELS, labelFor } from "@/lib/labels";
 import { listTenants } from "@/lib/support/console";
 import { ENCRYPTION_MODES, ENVIRONMENT_STATUSES, firstValues, TENANT_SORTS, tenantListHref } from "@/lib/support/tenant-query";
 
 export const metadata: Metadata = { title: "Tenants" };
 
-const statusLabel: Record<string, string> = { DRAFT: "Draft", PROVISIONING: "Provisioning", READY: "Ready", FAILED: "Failed" };
-const modeLabel: Record<string, string> = { VENDOR_MANAGED: "Vendor-managed", CUSTOMER_MANAGED: "BYOK" };
 const select = "block w-full rounded-md border border-slate-400 bg-white px-2 py-2 text-sm";
 
 /** One "Any or a value" filter of the search form. */
@@ -31,7 +31,7 @@ function FilterSelect({ name, label, value, options }: { name: string; label: st
 
 export default async function TenantsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = firstValues(await searchParams);
-  const { query, problems, page } = await forPage(() => listTenants({ searchParams: params }));
+  const { query, problems, page } = await forPage("support", (caller) => listTenants(caller, { searchParams: params }));
   const regions = env().supportedRegions;
   return (
     <div className="space-y-6">
@@ -51,8 +51,8 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
               Organization, environment or tenant name (part of it), an environment id, or a full key ARN.
             </p>
           </div>
-          <FilterSelect name="status" label="Status" value={query.status} options={ENVIRONMENT_STATUSES.map((status) => [status, statusLabel[status] ?? status])} />
-          <FilterSelect name="mode" label="Encryption" value={query.mode} options={ENCRYPTION_MODES.map((mode) => [mode, modeLabel[mode] ?? mode])} />
+          <FilterSelect name="status" label="Status" value={query.status} options={ENVIRONMENT_STATUSES.map((status) => [status, ENVIRONMENT_STATUS_LABELS[status]])} />
+          <FilterSelect name="mode" label="Encryption" value={query.mode} options={ENCRYPTION_MODES.map((mode) => [mode, ENCRYPTION_MODE_SHORT_LABELS[mode]])} />
           <FilterSelect name="region" label="Region" value={query.region} options={regions.map((region) => [region, region])} />
           <div className="sm:col-span-2">
             <label htmlFor="sort" className="block text-sm font-medium">Sort by</label>
@@ -73,16 +73,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
       <Card className="p-0">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Tenants matching the search</caption>
-          <thead className="border-b border-slate-200 text-slate-700">
-            <tr>
-              <th scope="col" className="px-4 py-3 font-medium">Organization</th>
-              <th scope="col" className="px-4 py-3 font-medium">Environments</th>
-              <th scope="col" className="px-4 py-3 font-medium">Regions</th>
-              <th scope="col" className="px-4 py-3 font-medium">Encryption</th>
-              <th scope="col" className="px-4 py-3 font-medium">Worst status</th>
-              <th scope="col" className="px-4 py-3 font-medium">Last activity</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Organization", "Environments", "Regions", "Encryption", "Worst status", "Last activity"]} className="border-b border-slate-200" />
           <tbody>
             {page.rows.length === 0 ? (
               <tr>
@@ -98,7 +89,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
                   </td>
                   <td className="px-4 py-3">{tenant.environmentCount}</td>
                   <td className="px-4 py-3 font-mono text-xs">{tenant.regions.join(", ") || "—"}</td>
-                  <td className="px-4 py-3">{tenant.encryptionModes.map((mode) => modeLabel[mode] ?? mode).join(", ") || "—"}</td>
+                  <td className="px-4 py-3">{tenant.encryptionModes.map((mode) => labelFor(ENCRYPTION_MODE_SHORT_LABELS, mode)).join(", ") || "—"}</td>
                   <td className="px-4 py-3">{tenant.worstStatus ? <StatusBadge status={tenant.worstStatus} /> : "—"}</td>
                   <td className="px-4 py-3">
                     <time dateTime={tenant.lastActivityAt.toISOString()}>{tenant.lastActivityAt.toISOString().slice(0, 16).replace("T", " ")} UTC</time>

@@ -6,15 +6,9 @@ import { useEffect, useRef, useState, useTransition } from "react";
 import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
 import type { ProvisioningStatusView, ProvisioningStepView } from "@/lib/environments/provisioning-status";
-import { retryProvisioningAction } from "../../new/actions";
-
-const stepState: Record<ProvisioningStepView["status"], string> = {
-  PENDING: "Waiting",
-  RUNNING: "In progress",
-  SUCCEEDED: "Done",
-  FAILED: "Failed",
-  SKIPPED: "Done in an earlier attempt",
-};
+import { StepRetryNotice } from "@/components/step-retry-notice";
+import { STEP_RETRYING_LABEL, STEP_STATUS_LABELS } from "@/lib/labels";
+import { retryProvisioningAction } from "../actions";
 
 function elapsed(step: ProvisioningStepView, now: number): string | null {
   if (!step.startedAt) return null;
@@ -66,12 +60,17 @@ export function ProvisioningStatus({ initial }: { initial: ProvisioningStatusVie
       {isError ? <p className="text-sm text-amber-800">Live updates paused: the status could not be fetched. Retrying…</p> : null}
       <ol aria-label="Provisioning steps" className="divide-y divide-slate-200 rounded-md border border-slate-200" aria-live="polite">
         {steps.map((step) => (
-          <li key={step.key} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
-            <span className="font-medium">{step.label}</span>
-            <span className="flex items-center gap-3">
-              <span className={step.status === "FAILED" ? "font-semibold text-red-800" : "text-slate-800"}>{stepState[step.status]}</span>
-              {elapsed(step, now) ? <span className="font-mono text-xs text-slate-600">{elapsed(step, now)}</span> : null}
-            </span>
+          <li key={step.key} className="space-y-1 px-4 py-3 text-sm">
+            <div className="flex flex-wrap items-center justify-between gap-2">
+              <span className="font-medium">{step.label}</span>
+              <span className="flex items-center gap-3">
+                <span className={step.status === "FAILED" ? "font-semibold text-red-800" : step.retry?.waiting ? "font-semibold text-amber-900" : "text-slate-800"}>
+                  {step.retry?.waiting ? STEP_RETRYING_LABEL : STEP_STATUS_LABELS[step.status]}
+                </span>
+                {elapsed(step, now) ? <span className="font-mono text-xs text-slate-600">{elapsed(step, now)}</span> : null}
+              </span>
+            </div>
+            {step.retry && step.status !== "FAILED" ? <StepRetryNotice retry={step.retry} /> : null}
           </li>
         ))}
       </ol>
@@ -110,8 +109,8 @@ export function ProvisioningStatus({ initial }: { initial: ProvisioningStatusVie
             onClick={() =>
               startRetry(async () => {
                 setRetryError(undefined);
-                const result = await retryProvisioningAction(data.environmentId);
-                if (result && !result.ok) setRetryError(result.error);
+                const result = await retryProvisioningAction({ environmentId: data.environmentId });
+                if (!result.ok) setRetryError(result.error);
               })
             }
           >

@@ -1,7 +1,7 @@
 import "server-only";
 import { redirect } from "next/navigation";
 import { forPage } from "@/lib/auth/guards";
-import { getDraft } from "@/lib/environments/draft";
+import { getEnvironment } from "@/lib/environments/get-environment";
 import { applicableSteps, firstIncompleteStep, stepIndex, type WizardStep } from "@/lib/environments/schemas";
 
 /**
@@ -9,7 +9,7 @@ import { applicableSteps, firstIncompleteStep, stepIndex, type WizardStep } from
  * a step whose predecessors are not done sends the customer to the first one that is not.
  */
 export async function loadWizardDraft(draftId: string, step: WizardStep) {
-  const { draft } = await forPage(() => getDraft({ environmentId: draftId }));
+  const draft = await forPage("customer", (caller) => getEnvironment(caller, { environmentId: draftId }));
   if (draft.status !== "DRAFT") redirect(`/environments/${draft.id}`);
   const steps = applicableSteps(draft.encryptionMode);
   if (!steps.includes(step)) redirect(`/environments/new/${draft.id}/${firstIncompleteStep(draft)}`);

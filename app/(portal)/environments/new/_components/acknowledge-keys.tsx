@@ -4,5 +4,5 @@ import { acknowledgeKeysAction } from "../actions";
 import { ActionButton } from "./action-button";
 
 export function AcknowledgeKeys({ draftId }: { draftId: string }) {
-  return <ActionButton run={() => acknowledgeKeysAction(draftId)} label="Next" pendingLabel="Saving…" />;
+  return <ActionButton run={() => acknowledgeKeysAction({ environmentId: draftId })} label="Next" pendingLabel="Saving…" />;
 }

@@ -1,9 +1,9 @@
 "use client";
 
-import { useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
-import type { ActionResult } from "../actions";
+import type { ActionResult } from "@/lib/pipeline/result";
 import { FormError } from "./form-error";
+import { useWizardAction } from "./use-wizard-action";
 
 /**
  * A wizard button that runs one server action (which redirects on success) and shows the
@@ -15,27 +15,17 @@ export function ActionButton({
   label,
   pendingLabel,
 }: {
-  run: () => Promise<ActionResult>;
+  run: () => Promise<ActionResult<unknown>>;
   label: string;
   pendingLabel: string;
 }) {
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string>();
+  const action = useWizardAction();
   return (
     <div className="space-y-3">
-      <FormError message={error} />
+      <FormError message={action.serverError} />
       <div className="flex justify-end">
-        <Button
-          disabled={pending}
-          onClick={() =>
-            startTransition(async () => {
-              setError(undefined);
-              const result = await run();
-              if (result && !result.ok) setError(result.error);
-            })
-          }
-        >
-          {pending ? pendingLabel : label}
+        <Button disabled={action.pending} onClick={() => action.run(run)}>
+          {action.pending ? pendingLabel : label}
         </Button>
       </div>
     </div>

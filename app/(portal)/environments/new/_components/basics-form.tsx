@@ -1,14 +1,14 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useState, useTransition } from "react";
 import { useForm } from "react-hook-form";
-import { Button } from "@/components/ui/button";
-import { Field } from "@/components/ui/field";
+import { Field, fieldAria } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { basicsSchema, type BasicsInput } from "@/lib/environments/schemas";
 import { createDraftAction, updateBasicsAction } from "../actions";
 import { FormError } from "./form-error";
+import { NextButton } from "./next-button";
+import { useWizardAction } from "./use-wizard-action";
 
 export function BasicsForm({
   regions,
@@ -19,22 +19,11 @@ export function BasicsForm({
   draftId?: string;
   defaults: BasicsInput;
 }) {
-  const [pending, startTransition] = useTransition();
-  const [serverError, setServerError] = useState<string>();
   const form = useForm<BasicsInput>({ resolver: zodResolver(basicsSchema(regions)), defaultValues: defaults, mode: "onTouched" });
   const errors = form.formState.errors;
-
+  const { pending, serverError, run } = useWizardAction(form);
   const onSubmit = form.handleSubmit((values) =>
-    startTransition(async () => {
-      setServerError(undefined);
-      const result = draftId ? await updateBasicsAction(draftId, values) : await createDraftAction(values);
-      if (result && !result.ok) {
-        setServerError(result.error);
-        for (const [field, messages] of Object.entries(result.fieldErrors ?? {})) {
-          if (field === "name" || field === "region") form.setError(field, { message: messages.join(" ") });
-        }
-      }
-    }),
+    run(() => (draftId ? updateBasicsAction({ ...values, environmentId: draftId }) : createDraftAction(values))),
   );
 
   return (
@@ -44,8 +33,7 @@ export function BasicsForm({
         <Input
           id="name"
           autoComplete="off"
-          aria-invalid={errors.name ? true : undefined}
-          aria-describedby={errors.name ? "name-hint name-error" : "name-hint"}
+          {...fieldAria("name", { hint: true, invalid: Boolean(errors.name) })}
           {...form.register("name")}
         />
       </Field>
@@ -53,8 +41,7 @@ export function BasicsForm({
         <select
           id="region"
           className="block w-full rounded-md border border-slate-400 bg-white px-3 py-2 font-mono text-sm"
-          aria-invalid={errors.region ? true : undefined}
-          aria-describedby={errors.region ? "region-hint region-error" : "region-hint"}
+          {...fieldAria("region", { hint: true, invalid: Boolean(errors.region) })}
           {...form.register("region")}
         >
           {regions.map((region) => (
@@ -64,11 +51,7 @@ export function BasicsForm({
           ))}
         </select>
       </Field>
-      <div className="flex justify-end">
-        <Button type="submit" disabled={pending}>
-          {pending ? "Saving…" : "Next"}
-        </Button>
-      </div>
+      <NextButton pending={pending} />
     </form>
   );
 }

@@ -1,25 +1,19 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useState, useTransition } from "react";
 import { useForm } from "react-hook-form";
-import { Button } from "@/components/ui/button";
 import { encryptionSchema, type EncryptionInput } from "@/lib/environments/schemas";
+import { ENCRYPTION_MODE_CHOICE_LABELS } from "@/lib/labels";
 import { chooseEncryptionAction } from "../actions";
 import { FormError } from "./form-error";
+import { NextButton } from "./next-button";
+import { useWizardAction } from "./use-wizard-action";
 
 export function EncryptionForm({ draftId, defaults, brandName }: { draftId: string; defaults: Partial<EncryptionInput>; brandName: string }) {
-  const [pending, startTransition] = useTransition();
-  const [serverError, setServerError] = useState<string>();
   const form = useForm<EncryptionInput>({ resolver: zodResolver(encryptionSchema), defaultValues: defaults });
   const error = form.formState.errors.encryptionMode?.message;
-  const onSubmit = form.handleSubmit((values) =>
-    startTransition(async () => {
-      setServerError(undefined);
-      const result = await chooseEncryptionAction(draftId, values);
-      if (result && !result.ok) setServerError(result.error);
-    }),
-  );
+  const { pending, serverError, run } = useWizardAction(form);
+  const onSubmit = form.handleSubmit((values) => run(() => chooseEncryptionAction({ ...values, environmentId: draftId })));
   const option = "flex gap-3 rounded-md border border-slate-300 p-4 has-[:checked]:border-blue-700 has-[:checked]:bg-blue-50";
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-5">
@@ -30,7 +24,7 @@ export function EncryptionForm({ draftId, defaults, brandName }: { draftId: stri
           <label className={option}>
             <input type="radio" value="VENDOR_MANAGED" className="mt-1" {...form.register("encryptionMode")} />
             <span>
-              <span className="block font-medium">Vendor-managed</span>
+              <span className="block font-medium">{ENCRYPTION_MODE_CHOICE_LABELS.VENDOR_MANAGED}</span>
               <span className="block text-sm text-slate-700">
                 {brandName} creates and manages the keys. Nothing to set up in your AWS account.
               </span>
@@ -39,7 +33,7 @@ export function EncryptionForm({ draftId, defaults, brandName }: { draftId: stri
           <label className={option}>
             <input type="radio" value="CUSTOMER_MANAGED" className="mt-1" {...form.register("encryptionMode")} />
             <span>
-              <span className="block font-medium">Customer-managed (BYOK)</span>
+              <span className="block font-medium">{ENCRYPTION_MODE_CHOICE_LABELS.CUSTOMER_MANAGED}</span>
               <span className="block text-sm text-slate-700">
                 Two AWS KMS keys in your own account encrypt the object storage and the database. You control who can use
                 them, can see every use in CloudTrail, and can revoke access at any time.
@@ -60,11 +54,7 @@ export function EncryptionForm({ draftId, defaults, brandName }: { draftId: stri
           later. Once the environment is provisioned, its encryption mode and keys can no longer be changed.
         </p>
       </div>
-      <div className="flex justify-end">
-        <Button type="submit" disabled={pending}>
-          {pending ? "Saving…" : "Next"}
-        </Button>
-      </div>
+      <NextButton pending={pending} />
     </form>
   );
 }

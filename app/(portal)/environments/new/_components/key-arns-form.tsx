@@ -1,24 +1,29 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMemo, useState, useTransition } from "react";
+import { useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
-import { Button } from "@/components/ui/button";
-import { Field } from "@/components/ui/field";
+import { Field, fieldAria } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { keyArnsSchema, parseOnboardingPayload, type KeyArnContext, type KeyArnsInput } from "@/lib/byok/arns";
 import { provideKeyArnsAction } from "../actions";
 import { FormError } from "./form-error";
+import { NextButton } from "./next-button";
+import { useWizardAction } from "./use-wizard-action";
+
+const keyArnFields = [
+  { name: "s3KeyArn", label: "S3 key ARN", purpose: "object storage key" },
+  { name: "rdsKeyArn", label: "RDS key ARN", purpose: "database key" },
+] as const;
 
 export function KeyArnsForm({ draftId, context, defaults }: { draftId: string; context: KeyArnContext; defaults: KeyArnsInput }) {
   const schema = useMemo(() => keyArnsSchema(context), [context]);
-  const [pending, startTransition] = useTransition();
-  const [serverError, setServerError] = useState<string>();
   const [payload, setPayload] = useState("");
   const [payloadError, setPayloadError] = useState<string>();
   const [payloadFilled, setPayloadFilled] = useState(false);
   const form = useForm<KeyArnsInput>({ resolver: zodResolver(schema), defaultValues: defaults, mode: "onChange" });
   const errors = form.formState.errors;
+  const { pending, serverError, run } = useWizardAction(form);
 
   function onPayloadChange(text: string) {
     setPayload(text);
@@ -38,20 +43,8 @@ export function KeyArnsForm({ draftId, context, defaults }: { draftId: string; c
     setPayloadFilled(true);
   }
 
-  const onSubmit = form.handleSubmit((values) =>
-    startTransition(async () => {
-      setServerError(undefined);
-      const result = await provideKeyArnsAction(draftId, values);
-      if (result && !result.ok) {
-        setServerError(result.error);
-        for (const [field, messages] of Object.entries(result.fieldErrors ?? {})) {
-          if (field === "s3KeyArn" || field === "rdsKeyArn") form.setError(field, { message: messages.join(" ") });
-        }
-      }
-    }),
-  );
+  const onSubmit = form.handleSubmit((values) => run(() => provideKeyArnsAction({ ...values, environmentId: draftId })));
 
-  const describedBy = (id: string, hasError: boolean) => (hasError ? `${id}-hint ${id}-error` : `${id}-hint`);
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-6">
       <FormError message={serverError} />
@@ -67,53 +60,30 @@ export function KeyArnsForm({ draftId, context, defaults }: { draftId: string; c
           value={payload}
           onChange={(event) => onPayloadChange(event.target.value)}
           spellCheck={false}
-          aria-invalid={payloadError ? true : undefined}
-          aria-describedby={describedBy("payload", Boolean(payloadError))}
+          {...fieldAria("payload", { hint: true, invalid: Boolean(payloadError) })}
           className="block w-full rounded-md border border-slate-400 bg-white px-3 py-2 font-mono text-xs aria-[invalid=true]:border-red-700"
         />
       </Field>
       <p role="status" className="text-sm text-green-800">
         {payloadFilled ? "Both key ARNs were filled in from the payload." : ""}
       </p>
-      <Field
-        id="s3KeyArn"
-        label="S3 key ARN"
-        hint={`The full key ARN of the object storage key, in ${context.region}.`}
-        errors={errors.s3KeyArn?.message ? [errors.s3KeyArn.message] : undefined}
-      >
-        <Input
-          id="s3KeyArn"
-          className="font-mono"
-          spellCheck={false}
-          autoComplete="off"
-          placeholder={`arn:${context.partition}:kms:${context.region}:111122223333:key/…`}
-          aria-invalid={errors.s3KeyArn ? true : undefined}
-          aria-describedby={describedBy("s3KeyArn", Boolean(errors.s3KeyArn))}
-          {...form.register("s3KeyArn")}
-        />
-      </Field>
-      <Field
-        id="rdsKeyArn"
-        label="RDS key ARN"
-        hint={`The full key ARN of the database key, in ${context.region}.`}
-        errors={errors.rdsKeyArn?.message ? [errors.rdsKeyArn.message] : undefined}
-      >
-        <Input
-          id="rdsKeyArn"
-          className="font-mono"
-          spellCheck={false}
-          autoComplete="off"
-          placeholder={`arn:${context.partition}:kms:${context.region}:111122223333:key/…`}
-          aria-invalid={errors.rdsKeyArn ? true : undefined}
-          aria-describedby={describedBy("rdsKeyArn", Boolean(errors.rdsKeyArn))}
-          {...form.register("rdsKeyArn")}
-        />
-      </Field>
-      <div className="flex justify-end">
-        <Button type="submit" disabled={pending}>
-          {pending ? "Checking…" : "Next"}
-        </Button>
-      </div>
+      {keyArnFields.map(({ name, label, purpose }) => {
+        const message = errors[name]?.message;
+        return (
+          <Field key={name} id={name} label={label} hint={`The full key ARN of the ${purpose}, in ${context.region}.`} errors={message ? [message] : undefined}>
+            <Input
+              id={name}
+              className="font-mono"
+              spellCheck={false}
+              autoComplete="off"
+              placeholder={`arn:${context.partition}:kms:${context.region}:111122223333:key/…`}
+              {...fieldAria(name, { hint: true, invalid: Boolean(errors[name]) })}
+              {...form.register(name)}
+            />
+          </Field>
+        );
+      })}
+      <NextButton pending={pending} pendingLabel="Checking…" />
     </form>
   );
 }

@@ -5,5 +5,5 @@ import { ActionButton } from "./action-button";
 
 /** "Create environment" on the review step. */
 export function SubmitEnvironment({ draftId }: { draftId: string }) {
-  return <ActionButton run={() => submitEnvironmentAction(draftId)} label="Create environment" pendingLabel="Creating…" />;
+  return <ActionButton run={() => submitEnvironmentAction({ environmentId: draftId })} label="Create environment" pendingLabel="Creating…" />;
 }

@@ -1,14 +1,7 @@
 import Link from "next/link";
 import { cn } from "@/lib/cn";
-import type { WizardStep } from "@/lib/environments/schemas";
-
-const labels: Record<WizardStep, string> = {
-  basics: "Basics",
-  encryption: "Encryption at rest",
-  keys: "Create your keys",
-  "key-arns": "Provide your key ARNs",
-  review: "Review & create",
-};
+import { applicableSteps, type WizardStep } from "@/lib/environments/schemas";
+import { WIZARD_STEP_LABELS } from "@/lib/labels";
 
 /** The wizard's progress; steps already reachable are links. */
 export function WizardSteps({
@@ -22,8 +15,8 @@ export function WizardSteps({
   reachable: WizardStep[];
   draftId: string | null;
 }) {
-  const steps: WizardStep[] =
-    encryptionMode === "VENDOR_MANAGED" ? ["basics", "encryption", "review"] : ["basics", "encryption", "keys", "key-arns", "review"];
+  // Until the mode is chosen, every step is shown.
+  const steps = applicableSteps(encryptionMode ?? "CUSTOMER_MANAGED");
   return (
     <nav aria-label="Wizard steps">
       <ol className="flex flex-wrap gap-2 text-sm">
@@ -32,7 +25,7 @@ export function WizardSteps({
           const canVisit = draftId !== null && reachable.includes(step) && !isCurrent;
           const content = (
             <>
-              <span className="font-mono">{index + 1}.</span> {labels[step]}
+              <span className="font-mono">{index + 1}.</span> {WIZARD_STEP_LABELS[step]}
             </>
           );
           return (

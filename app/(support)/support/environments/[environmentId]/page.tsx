@@ -4,14 +4,35 @@ import { AuditTimeline } from "@/components/audit-timeline";
 import { KeyArnSummary } from "@/components/key-arn-summary";
 import { StatusBadge } from "@/components/status-badge";
 import { Card } from "@/components/ui/card";
+import { TableHead } from "@/components/ui/table";
 import { forPage } from "@/lib/auth/guards";
-import { STEP_LABELS } from "@/lib/environments/step-labels";
+import { StepRetryNotice } from "@/components/step-retry-notice";
+import { ENCRYPTION_MODE_LABELS, labelFor, PROVISIONING_STEP_LABELS, STEP_RETRYING_LABEL, STEP_STATUS_LABELS } from "@/lib/labels";
+import { stepRetryView } from "@/lib/provisioning/retry-state";
 import { getSupportEnvironment } from "@/lib/support/console";
 import { NoteForm } from "../../_components/note-form";
 import { NotesList } from "../../_components/notes-list";
 import { SupportRetryForm } from "../../_components/retry-form";
 
 export const metadata: Metadata = { title: "Environment (support)" };
+
+type StepRow = Parameters<typeof stepRetryView>[0] & { errorCode: string | null; errorMessage: string | null };
+
+/** The step's final AWS error, and the temporary ones it tried again (or is waiting to). */
+function StepAwsOutcome({ step }: { step: StepRow }) {
+  const retry = stepRetryView(step);
+  if (!step.errorCode && !retry) return <>—</>;
+  return (
+    <>
+      {step.errorCode ? (
+        <p>
+          <span className="font-mono font-semibold">{step.errorCode}</span>: {step.errorMessage}
+        </p>
+      ) : null}
+      {retry ? <StepRetryNotice retry={retry} /> : null}
+    </>
+  );
+}
 
 const time = (date: Date | null) => (date ? `${date.toISOString().replace("T", " ").slice(0, 19)} UTC` : "—");
 function duration(start: Date | null, end: Date | null): string {
@@ -21,8 +42,8 @@ function duration(start: Date | null, end: Date | null): string {
 }
 
 export default async function SupportEnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
-  const { environmentId } = await params;
-  const { environment, timeline } = await forPage(() => getSupportEnvironment({ environmentId }));
+  const ref = await params;
+  const { environment, timeline } = await forPage("support", (caller) => getSupportEnvironment(caller, ref));
   return (
     <div className="space-y-6">
       <p>
@@ -39,7 +60,7 @@ export default async function SupportEnvironmentPage({ params }: { params: Promi
           <div><dt className="font-medium text-slate-700">Environment id</dt><dd className="font-mono">{environment.id}</dd></div>
           <div><dt className="font-medium text-slate-700">Tenant name</dt><dd className="font-mono">{environment.tenantName ?? "—"}</dd></div>
           <div><dt className="font-medium text-slate-700">Region</dt><dd className="font-mono">{environment.region}</dd></div>
-          <div><dt className="font-medium text-slate-700">Encryption</dt><dd>{environment.encryptionMode === "CUSTOMER_MANAGED" ? "Customer-managed keys (BYOK)" : "Vendor-managed keys"}</dd></div>
+          <div><dt className="font-medium text-slate-700">Encryption</dt><dd>{ENCRYPTION_MODE_LABELS[environment.encryptionMode]}</dd></div>
           <div><dt className="font-medium text-slate-700">Created by</dt><dd>{environment.createdBy.name} ({environment.createdBy.email}), {time(environment.createdAt)}</dd></div>
           {environment.s3KeyArn ? <KeyArnSummary label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
           {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
@@ -70,31 +91,21 @@ export default async function SupportEnvironmentPage({ params }: { params: Promi
               </span>
             </header>
             <table className="w-full text-left text-xs">
-              <thead className="text-slate-700">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">Step</th>
-                  <th scope="col" className="px-3 py-2 font-medium">State</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Tries</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Took</th>
-                  <th scope="col" className="px-3 py-2 font-medium">AWS error</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Request id</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Step", "State", "Tries", "Took", "AWS error", "Request id"]} compact />
               <tbody>
                 {attempt.steps.map((step) => (
                   <tr key={step.id} className="border-t border-slate-100 align-top">
-                    <td className="px-3 py-2">{STEP_LABELS[step.key] ?? step.key}</td>
-                    <td className="px-3 py-2">{step.status}</td>
-                    <td className="px-3 py-2">{step.tries}</td>
+                    <td className="px-3 py-2">{labelFor(PROVISIONING_STEP_LABELS, step.key)}</td>
+                    <td className="px-3 py-2">
+                      {stepRetryView(step)?.waiting ? STEP_RETRYING_LABEL : labelFor(STEP_STATUS_LABELS, step.status)}
+                    </td>
+                    <td className="px-3 py-2">
+                      {step.tries}
+                      {step.retryCount > 0 ? ` (${step.retryCount} AWS ${step.retryCount === 1 ? "retry" : "retries"})` : ""}
+                    </td>
                     <td className="px-3 py-2">{duration(step.startedAt, step.finishedAt)}</td>
                     <td className="px-3 py-2 break-words">
-                      {step.errorCode ? (
-                        <>
-                          <span className="font-mono font-semibold">{step.errorCode}</span>: {step.errorMessage}
-                        </>
-                      ) : (
-                        "—"
-                      )}
+                      <StepAwsOutcome step={step} />
                     </td>
                     <td className="px-3 py-2 font-mono">{step.awsRequestId ?? "—"}</td>
                   </tr>

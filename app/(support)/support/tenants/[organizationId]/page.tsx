@@ -4,7 +4,9 @@ import { AuditTimeline } from "@/components/audit-timeline";
 import { StatusBadge } from "@/components/status-badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { TableHead } from "@/components/ui/table";
 import { forPage } from "@/lib/auth/guards";
+import { ENCRYPTION_MODE_SHORT_LABELS } from "@/lib/labels";
 import { getTenant } from "@/lib/support/console";
 import { NoteForm } from "../../_components/note-form";
 import { NotesList } from "../../_components/notes-list";
@@ -12,8 +14,8 @@ import { NotesList } from "../../_components/notes-list";
 export const metadata: Metadata = { title: "Tenant" };
 
 export default async function TenantPage({ params }: { params: Promise<{ organizationId: string }> }) {
-  const { organizationId } = await params;
-  const { organization, timeline } = await forPage(() => getTenant({ organizationId }));
+  const ref = await params;
+  const { organization, timeline } = await forPage("support", (caller) => getTenant(caller, ref));
   return (
     <div className="space-y-6">
       <p><Link href="/support/tenants" className="text-sm text-blue-700 underline">All tenants</Link></p>
@@ -28,15 +30,7 @@ export default async function TenantPage({ params }: { params: Promise<{ organiz
       <Card className="p-0">
         <table className="w-full text-left text-sm">
           <caption className="px-4 pt-4 text-left text-lg font-semibold">Environments</caption>
-          <thead className="border-b border-slate-200 text-slate-700">
-            <tr>
-              <th scope="col" className="px-4 py-3 font-medium">Name</th>
-              <th scope="col" className="px-4 py-3 font-medium">Tenant name</th>
-              <th scope="col" className="px-4 py-3 font-medium">Region</th>
-              <th scope="col" className="px-4 py-3 font-medium">Encryption</th>
-              <th scope="col" className="px-4 py-3 font-medium">Status</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Name", "Tenant name", "Region", "Encryption", "Status"]} className="border-b border-slate-200" />
           <tbody>
             {organization.environments.map((environment) => (
               <tr key={environment.id} className="border-b border-slate-100 last:border-0">
@@ -45,7 +39,7 @@ export default async function TenantPage({ params }: { params: Promise<{ organiz
                 </td>
                 <td className="px-4 py-3 font-mono">{environment.tenantName ?? "—"}</td>
                 <td className="px-4 py-3 font-mono">{environment.region}</td>
-                <td className="px-4 py-3">{environment.encryptionMode === "CUSTOMER_MANAGED" ? "BYOK" : "Vendor-managed"}</td>
+                <td className="px-4 py-3">{ENCRYPTION_MODE_SHORT_LABELS[environment.encryptionMode]}</td>
                 <td className="px-4 py-3"><StatusBadge status={environment.status} /></td>
               </tr>
             ))}

@@ -2,12 +2,12 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { KeyArnSummary } from "@/components/key-arn-summary";
+import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
 import { SubmitEnvironment } from "../../_components/submit-environment";
 import { WizardSteps } from "../../_components/wizard-steps";
 import { loadWizardDraft } from "../load-draft";
 
 export const metadata: Metadata = { title: "Create environment · Review & create" };
-
 
 export default async function ReviewPage({ params }: { params: Promise<{ draftId: string }> }) {
   const { draftId } = await params;
@@ -35,7 +35,7 @@ export default async function ReviewPage({ params }: { params: Promise<{ draftId
           </div>
           <div className="sm:col-span-2">
             <dt className="font-medium text-slate-700">Encryption at rest {edit("encryption")}</dt>
-            <dd>{byok ? "Customer-managed keys (BYOK)" : "Vendor-managed keys"}</dd>
+            <dd>{ENCRYPTION_MODE_LABELS[draft.encryptionMode]}</dd>
           </div>
           {byok && draft.s3KeyArn && draft.rdsKeyArn ? (
             <>

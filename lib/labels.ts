@@ -1,0 +1,76 @@
+import type { EncryptionMode, EnvironmentStatus, ProvisioningStepStatus } from "@/generated/prisma/enums";
+import type { WizardStep } from "@/lib/environments/schemas";
+import type { StepKey } from "@/lib/provisioning/names";
+
+/**
+ * How every enum the UI shows is named on screen, customer and support alike. Pages and
+ * components (server or client) take their words from here; nothing else spells them.
+ */
+
+export const ENCRYPTION_MODE_LABELS: Record<EncryptionMode, string> = {
+  VENDOR_MANAGED: "Vendor-managed keys",
+  CUSTOMER_MANAGED: "Customer-managed keys (BYOK)",
+};
+
+/** The encryption mode in a narrow table column (support console). */
+export const ENCRYPTION_MODE_SHORT_LABELS: Record<EncryptionMode, string> = {
+  VENDOR_MANAGED: "Vendor-managed",
+  CUSTOMER_MANAGED: "BYOK",
+};
+
+/** The two choices on the wizard's encryption step. */
+export const ENCRYPTION_MODE_CHOICE_LABELS: Record<EncryptionMode, string> = {
+  VENDOR_MANAGED: "Vendor-managed",
+  CUSTOMER_MANAGED: "Customer-managed (BYOK)",
+};
+
+/** The encryption mode inside a sentence ("Chose the encryption mode: …"). */
+export const ENCRYPTION_MODE_PHRASES: Record<EncryptionMode, string> = {
+  VENDOR_MANAGED: "vendor-managed keys",
+  CUSTOMER_MANAGED: "customer-managed keys (BYOK)",
+};
+
+export const ENVIRONMENT_STATUS_LABELS: Record<EnvironmentStatus, string> = {
+  DRAFT: "Draft",
+  PROVISIONING: "Provisioning",
+  READY: "Ready",
+  FAILED: "Failed",
+};
+
+/** A provisioning step's state, as the customer follows it live. */
+export const STEP_STATUS_LABELS: Record<ProvisioningStepStatus, string> = {
+  PENDING: "Waiting",
+  RUNNING: "In progress",
+  SUCCEEDED: "Done",
+  FAILED: "Failed",
+  SKIPPED: "Done in an earlier attempt",
+};
+
+/** A running step that met temporary AWS trouble and waits to try again. */
+export const STEP_RETRYING_LABEL = "Retrying";
+
+export const PROVISIONING_STEP_LABELS: Record<StepKey, string> = {
+  "object-storage": "Object storage (S3 buckets and first objects)",
+  database: "Database (Aurora cluster)",
+  finalize: "Finalize (tenant name, encryption settings locked)",
+};
+
+/** What a provisioning step is doing, inside a sentence ("… cannot be used while …"). */
+export const PROVISIONING_STEP_ACTIVITIES: Record<StepKey, string> = {
+  "object-storage": "setting up object storage",
+  database: "creating the database",
+  finalize: "finishing the environment",
+};
+
+/** The label of a value read back as plain text (a step key, a raw SQL column); an unknown value is shown as it is. */
+export function labelFor(labels: Record<string, string>, value: string): string {
+  return Object.hasOwn(labels, value) ? (labels[value] ?? value) : value;
+}
+
+export const WIZARD_STEP_LABELS: Record<WizardStep, string> = {
+  basics: "Basics",
+  encryption: "Encryption at rest",
+  keys: "Create your keys",
+  "key-arns": "Provide your key ARNs",
+  review: "Review & create",
+};
