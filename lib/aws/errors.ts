@@ -54,6 +54,9 @@ const NETWORK_CODES = new Set([
   "TimeoutError",
   "NetworkingError",
   "AbortError",
+  "RequestTimeout",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -104,17 +107,67 @@ export function normalizeAwsError(error: unknown, service: AwsServiceName): AwsE
     };
   }
 
-  const code = stringField(error, "Code") ?? stringField(error, "name") ?? "UnknownError";
-  const message =
-    stringField(error, "message") ?? stringField(error, "Message") ?? `AWS ${service.toUpperCase()} answered ${httpStatus ?? "without a status"} with no message.`;
+  const rawMessage = stringField(error, "message") ?? stringField(error, "Message");
+  const rawCode = stringField(error, "Code") ?? stringField(error, "name");
+  if (isUnreadableAnswer(rawCode, rawMessage)) {
+    // The SDK's parser text names its internals and hides the real problem: whatever answered
+    // (AWS, a proxy, a load balancer) sent something that is not an AWS response.
+    return {
+      service,
+      code: MALFORMED_RESPONSE,
+      message: `AWS ${service.toUpperCase()} sent an answer that could not be read${httpStatus === null ? "" : ` (HTTP ${httpStatus})`}: it was cut off or not in AWS's format, as when a proxy or load balancer answers instead of AWS.`,
+      requestId,
+      httpStatus,
+    };
+  }
+  const code = rawCode ?? "UnknownError";
+  const message = rawMessage ?? `AWS ${service.toUpperCase()} answered ${httpStatus ?? "without a status"} with no message.`;
   return { service, code: code === "Error" ? "UnknownError" : code, message, requestId, httpStatus };
 }
 
-/** Worth trying again as is: throttling, AWS-side failures, no answer at all. */
-export function isTransientAwsError(info: Pick<AwsErrorInfo, "code" | "httpStatus">): boolean {
+/** Our code for an answer the SDK could not parse (an HTML error page, a truncated or empty body). */
+export const MALFORMED_RESPONSE = "MalformedResponse";
+
+/**
+ * The SDK adds this hint to every error raised while parsing an answer; an HTML page from a
+ * proxy surfaces as the code "Unknown" with the message "Unknown"/"UnknownError".
+ */
+function isUnreadableAnswer(code: string | undefined, message: string | undefined): boolean {
+  if (message?.includes("Deserialization error")) return true;
+  return (code === "Unknown" || code === "UnknownError") && (message === undefined || message === "Unknown" || message === "UnknownError");
+}
+
+/**
+ * How the platform treats a failed AWS call (AWS's guidance on retries: "Error retries and
+ * exponential backoff in AWS"): temporary trouble — throttling, AWS-side 5xx, no answer or
+ * an unreadable one — is tried again with backoff; anything else (access denied, invalid
+ * state, not found, validation) is permanent and reported as it is.
+ */
+export type AwsErrorKind = "temporary" | "permanent";
+
+export function classifyAwsError(info: Pick<AwsErrorInfo, "code" | "httpStatus">): AwsErrorKind {
   const code = baseErrorCode(info.code);
-  if (THROTTLING_CODES.has(code) || SERVER_CODES.has(code) || NETWORK_CODES.has(code)) return true;
-  return info.httpStatus !== null && info.httpStatus >= 500;
+  if (THROTTLING_CODES.has(code) || SERVER_CODES.has(code) || NETWORK_CODES.has(code) || code === MALFORMED_RESPONSE) return "temporary";
+  return info.httpStatus !== null && info.httpStatus >= 500 ? "temporary" : "permanent";
+}
+
+/** Worth trying again as is: throttling, AWS-side failures, no answer at all, an unreadable answer. */
+export function isTransientAwsError(info: Pick<AwsErrorInfo, "code" | "httpStatus">): boolean {
+  return classifyAwsError(info) === "temporary";
+}
+
+/**
+ * An answer that parsed but lacks what every real answer to this operation carries (an
+ * empty 200 from something in the way): temporary, like any other unreadable answer.
+ */
+export function malformedAnswer(service: AwsServiceName, operation: string, requestId: string | null): AwsErrorInfo {
+  return {
+    service,
+    code: MALFORMED_RESPONSE,
+    message: `AWS ${service.toUpperCase()} answered ${operation} without the data every answer to it carries: the answer was empty or incomplete.`,
+    requestId,
+    httpStatus: 200,
+  };
 }
 
 export function isThrottlingCode(code: string): boolean {

@@ -1,5 +1,6 @@
+import "server-only";
 import { CreateDBClusterCommand, DescribeDBClustersCommand, type DBCluster } from "@aws-sdk/client-rds";
-import { AwsCallError, normalizeAwsError } from "@/lib/aws/errors";
+import { AwsCallError } from "@/lib/aws/errors";
 import { StepFailure, pause, type StepContext } from "./context";
 import { clusterIdentifier, resourceTagKeys } from "./names";
 
@@ -44,9 +45,7 @@ const DEAD_END_STATES = new Set([
  */
 export async function provisionDatabase(ctx: StepContext): Promise<DatabaseOutput> {
   const { environment, clients } = ctx;
-  const byok = environment.encryptionMode === "CUSTOMER_MANAGED";
-  const keyArn = byok ? environment.rdsKeyArn : null;
-  if (byok && !keyArn) throw new Error(`Environment ${environment.id} is customer-managed but has no RDS key ARN.`);
+  const keyArn = ctx.customerKeyArn("rds");
   const identifier = clusterIdentifier(ctx.resourcePrefix, environment.id);
   const tags = resourceTagKeys(ctx.resourcePrefix);
   const spec = { service: "rds" as const, operation: "CreateDBCluster", resource: identifier, keyArn };
@@ -77,7 +76,7 @@ export async function provisionDatabase(ctx: StepContext): Promise<DatabaseOutpu
   if (created.ok) {
     cluster = created.value.DBCluster;
   } else {
-    cluster = await describeCluster(ctx, identifier, keyArn);
+    cluster = (await describeCluster(ctx, identifier, keyArn)).cluster;
     if (!cluster || !isOurs(cluster, environment.id, tags.environmentId, keyArn)) {
       throw new StepFailure(
         "DBClusterNotOwned",
@@ -112,16 +111,42 @@ function isOurs(cluster: DBCluster, environmentId: string, environmentTagKey: st
   return tag === undefined || tag.Value === environmentId;
 }
 
-async function describeCluster(ctx: StepContext, identifier: string, keyArn: string | null): Promise<DBCluster | undefined> {
-  const described = await ctx.call({ service: "rds", operation: "DescribeDBClusters", resource: identifier, keyArn }, () =>
-    ctx.clients.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier })),
+/** DescribeDBClusters answers a missing cluster with DBClusterNotFoundFault, never with an empty list. */
+const describesOneCluster = (out: { DBClusters?: DBCluster[] }) => (out.DBClusters?.length ?? 0) > 0;
+
+async function describeCluster(ctx: StepContext, identifier: string, keyArn: string | null, quiet = false): Promise<{ cluster: DBCluster | undefined; requestId: string | null }> {
+  const described = await ctx.callAccepting(
+    { service: "rds", operation: "DescribeDBClusters", resource: identifier, keyArn },
+    () => ctx.clients.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier })),
+    ["DBClusterNotFoundFault"],
+    { complete: describesOneCluster, quiet },
   );
-  return described.DBClusters?.[0];
+  return described.ok
+    ? { cluster: described.value.DBClusters?.[0], requestId: described.value.$metadata.requestId ?? null }
+    : { cluster: undefined, requestId: described.error.requestId };
+}
+
+/**
+ * Before a run builds on a recorded cluster (a resumed run, or a retry that reuses it), it
+ * checks the cluster is still there and encrypted as recorded. Missing: the step runs again
+ * (creating is idempotent). There but not available yet: the step runs again too, which waits.
+ */
+export async function verifyDatabase(ctx: StepContext): Promise<{ verdict: "ok" | "repair"; reason: string }> {
+  const keyArn = ctx.customerKeyArn("rds");
+  const identifier = clusterIdentifier(ctx.resourcePrefix, ctx.environment.id);
+  const { cluster } = await describeCluster(ctx, identifier, keyArn);
+  if (!cluster) return { verdict: "repair", reason: `cluster ${identifier} no longer exists` };
+  if (cluster.Status !== "available") return { verdict: "repair", reason: `cluster ${identifier} is "${cluster.Status ?? "unknown"}"` };
+  if (!isOurs(cluster, ctx.environment.id, resourceTagKeys(ctx.resourcePrefix).environmentId, keyArn)) {
+    return { verdict: "repair", reason: `cluster ${identifier} is not encrypted as recorded` };
+  }
+  return { verdict: "ok", reason: "the cluster is available and encrypted as recorded" };
 }
 
 /**
  * Polls DescribeDBClusters: 15 s, 30 s, then every 60 s against AWS, for at most an hour.
- * The polls are one audit event in total (how many, the last request id), not one each.
+ * The polls are one audit event in total (how many, the last request id), not one each; a
+ * poll that fails for a temporary reason is tried again like any call (and audited).
  */
 async function waitUntilAvailable(ctx: StepContext, identifier: string, keyArn: string | null): Promise<DBCluster> {
   const { timings } = ctx;
@@ -135,21 +160,16 @@ async function waitUntilAvailable(ctx: StepContext, identifier: string, keyArn: 
     ctx.audit(spec, { requestId: lastRequestId, outcome, polls, status: lastStatus, waitedMs: Date.now() - started, ...extra });
 
   for (;;) {
-    await ctx.checkAlive();
     polls += 1;
-    let cluster: DBCluster | undefined;
+    let described: { cluster: DBCluster | undefined; requestId: string | null };
     try {
-      const described = await ctx.clients.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
-      lastRequestId = described.$metadata.requestId ?? null;
-      cluster = described.DBClusters?.[0];
+      described = await describeCluster(ctx, identifier, keyArn, true);
     } catch (error) {
-      const info = normalizeAwsError(error, "rds");
-      lastRequestId = info.requestId;
-      ctx.lastCall = { requestId: info.requestId, service: "rds" };
-      await finish("failed", { errorCode: info.code, errorMessage: info.message });
-      throw new AwsCallError(info, "DescribeDBClusters");
+      if (error instanceof AwsCallError) await finish("failed", { errorCode: error.info.code, errorMessage: error.info.message });
+      throw error;
     }
-    ctx.lastCall = { requestId: lastRequestId, service: "rds" };
+    const cluster = described.cluster;
+    lastRequestId = described.requestId;
     lastStatus = cluster?.Status ?? "missing";
     if (cluster && lastStatus === "available") {
       await finish("succeeded");

@@ -1,6 +1,8 @@
 import { baseErrorCode, isNetworkCode, isTransientAwsError } from "@/lib/aws/errors";
 import { parseKeyArn } from "@/lib/byok/arns";
-import { regionPattern } from "@/lib/byok/values";
+import { keyArnInTextPattern, regionPattern } from "@/lib/byok/values";
+import { PROVISIONING_STEP_ACTIVITIES } from "@/lib/labels";
+import { isStepKey } from "./names";
 
 /**
  * Turns a failed provisioning step into words for the customer: what happened, what it most
@@ -41,7 +43,6 @@ export interface ProvisioningFailureExplanation {
 
 type KeyRole = "s3" | "rds";
 
-const KEY_ARN_IN_TEXT = /arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})/;
 
 const KEY_LABEL: Record<KeyRole, string> = { s3: "object storage key (S3 key)", rds: "database key (RDS key)" };
 const PLACEHOLDER: Record<KeyRole, string> = { s3: "YOUR_S3_KEY_ARN", rds: "YOUR_RDS_KEY_ARN" };
@@ -56,7 +57,7 @@ function safeKeyArn(arn: string | null | undefined, role: KeyRole): string {
 
 /** Which of the two keys the error is about: the ARN AWS named, else the step's key. */
 function keyRoleOf(input: ProvisioningFailureInput): KeyRole {
-  const named = KEY_ARN_IN_TEXT.exec(input.errorMessage ?? "")?.[0];
+  const named = keyArnInTextPattern.exec(input.errorMessage ?? "")?.[0];
   if (named && named === input.s3KeyArn) return "s3";
   if (named && named === input.rdsKeyArn) return "rds";
   return input.stepKey === "database" ? "rds" : "s3";
@@ -94,10 +95,7 @@ function formatDate(date: Date): string {
 }
 
 function stepLabel(stepKey: string): string {
-  if (stepKey === "object-storage") return "setting up object storage";
-  if (stepKey === "database") return "creating the database";
-  if (stepKey === "finalize") return "finishing the environment";
-  return "provisioning";
+  return isStepKey(stepKey) ? PROVISIONING_STEP_ACTIVITIES[stepKey] : "provisioning";
 }
 
 const describeKey = (arn: string, region: string) =>
@@ -227,7 +225,7 @@ export function explainProvisioningFailure(input: ProvisioningFailureInput): Pro
       likelyCause:
         code === "DBClusterCreationTimedOut"
           ? "The database took longer than usual to become available. Nothing is wrong with your keys."
-          : "AWS was busy (requests were throttled), briefly unavailable, or could not be reached. This is temporary and not caused by your keys.",
+          : "AWS kept refusing or failing the request for a temporary reason (throttling, an error on AWS's side, no answer, or an answer that could not be read) for as long as the platform retries on its own. This is not caused by your keys.",
       fix: "Retry provisioning; the work already done is kept. If it keeps failing, contact support and quote the request id.",
       commands: [],
       transient: true,

@@ -1,5 +1,6 @@
+import "server-only";
 import { Prisma } from "@/generated/prisma/client";
-import { db } from "@/lib/db";
+import { provisioningDb } from "./db";
 import type { ProvisioningEnvironment } from "./context";
 import { proposeTenantName } from "./tenant-name";
 
@@ -18,13 +19,13 @@ export async function assignTenantName(
   for (let attempt = 1; attempt <= MAX_NAME_TRIES; attempt += 1) {
     const candidate = propose(environment.organizationSlug);
     try {
-      const updated = await db().environment.updateMany({
+      const updated = await provisioningDb().environment.updateMany({
         where: { id: environment.id, tenantName: null },
         data: { tenantName: candidate },
       });
       if (updated.count === 1) return candidate;
       // Someone else named it in the meantime (a run that lost its lock): keep that name.
-      const current = await db().environment.findUniqueOrThrow({ where: { id: environment.id }, select: { tenantName: true } });
+      const current = await provisioningDb().environment.findUniqueOrThrow({ where: { id: environment.id }, select: { tenantName: true } });
       if (current.tenantName) return current.tenantName;
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") continue;

@@ -27,6 +27,7 @@ import {
   addFault,
   auditOf,
   awsCalls,
+  byokDraft,
   createCustomerKey,
   createDraft,
   customerKms,
@@ -56,18 +57,6 @@ afterAll(async () => {
 });
 
 /** A customer-managed draft with keys made by the customer from the BYOK core's policies (optionally altered). */
-async function byokDraft(
-  stem: string,
-  adjust: { s3?: (policy: ReturnType<typeof policyFor>) => ReturnType<typeof policyFor>; rds?: (policy: ReturnType<typeof policyFor>) => ReturnType<typeof policyFor> } = {},
-) {
-  const org = await seedOrganization(stem);
-  const environmentId = randomUUID();
-  const s3KeyArn = await createCustomerKey(REGION, (adjust.s3 ?? ((p) => p))(policyFor("s3", environmentId, REGION)));
-  const rdsKeyArn = await createCustomerKey(REGION, (adjust.rds ?? ((p) => p))(policyFor("rds", environmentId, REGION)));
-  await createDraft({ ...org, environmentId, region: REGION, encryptionMode: "CUSTOMER_MANAGED", s3KeyArn, rdsKeyArn });
-  return { ...org, environmentId, s3KeyArn, rdsKeyArn };
-}
-
 function withoutStatements(...sids: string[]) {
   return (policy: ReturnType<typeof policyFor>) => ({ ...policy, Statement: policy.Statement.filter((s) => !sids.includes(s.Sid)) });
 }
@@ -81,7 +70,7 @@ async function failedStep(attemptId: string) {
 
 describe("customer-managed keys", () => {
   test("happy path: READY with a tenant name; S3 and RDS used the customer's keys, as the platform role, through the services", async () => {
-    const { environmentId, s3KeyArn, rdsKeyArn, slug } = await byokDraft("acme");
+    const { environmentId, s3KeyArn, rdsKeyArn, slug } = await byokDraft("acme", REGION);
     const { attemptId } = await submit(environmentId, (await db().environment.findUniqueOrThrow({ where: { id: environmentId } })).createdById);
     expect(await settledStatus(environmentId)).toBe("READY");
 
@@ -144,6 +133,10 @@ describe("customer-managed keys", () => {
     for (const call of calls) expect(call.requestId).toMatch(/.+/);
     const actions = (await auditOf(environmentId)).map((e) => e.action).filter((a) => a !== "aws.call");
     expect(actions).toEqual([
+      "environment.draft.created",
+      "environment.draft.encryption_chosen",
+      "environment.draft.key_arns_accepted",
+      "environment.submitted",
       "provisioning.attempt.queued",
       "provisioning.attempt.started",
       "provisioning.step.succeeded",
@@ -154,7 +147,7 @@ describe("customer-managed keys", () => {
   });
 
   test("S3 statement missing: fails at object storage with the KMS AccessDenied; after put-key-policy a retry is READY without re-creating the buckets", async () => {
-    const draft = await byokDraft("initech", { s3: withoutStatements(STATEMENT_IDS.s3Use, STATEMENT_IDS.s3DescribeKey) });
+    const draft = await byokDraft("initech", REGION, { s3: withoutStatements(STATEMENT_IDS.s3Use, STATEMENT_IDS.s3DescribeKey) });
     const first = await submit(draft.environmentId, draft.userId);
     expect(await settledStatus(draft.environmentId)).toBe("FAILED");
 
@@ -205,7 +198,7 @@ describe("customer-managed keys", () => {
   });
 
   test("Aurora grants statement missing: fails at the database with KMSKeyNotAccessibleFault after the buckets succeeded", async () => {
-    const draft = await byokDraft("hooli", { rds: withoutStatements(STATEMENT_IDS.rdsGrants) });
+    const draft = await byokDraft("hooli", REGION, { rds: withoutStatements(STATEMENT_IDS.rdsGrants) });
     const { attemptId } = await submit(draft.environmentId, draft.userId);
     expect(await settledStatus(draft.environmentId)).toBe("FAILED");
     const { failed, steps } = await failedStep(attemptId);
@@ -221,7 +214,7 @@ describe("customer-managed keys", () => {
   });
 
   test("RDS key disabled: fails at the database; after enable-key a retry skips the buckets and is READY", async () => {
-    const draft = await byokDraft("umbrella");
+    const draft = await byokDraft("umbrella", REGION);
     const kms = customerKms(REGION);
     await kms.send(new DisableKeyCommand({ KeyId: draft.rdsKeyArn }));
     const first = await submit(draft.environmentId, draft.userId);
@@ -243,11 +236,14 @@ describe("customer-managed keys", () => {
       ["finalize", "SUCCEEDED"],
     ]);
     expect(retried[0]?.output).toEqual(firstStorage?.output);
-    expect((await awsCalls(draft.environmentId)).filter((c) => c.attemptId === second.attemptId && c.service === "s3")).toEqual([]);
+    // The reused buckets are only checked (read-only), never made again.
+    const s3Calls = (await awsCalls(draft.environmentId)).filter((c) => c.attemptId === second.attemptId && c.service === "s3");
+    expect(new Set(s3Calls.map((c) => c.operation))).toEqual(new Set(["HeadBucket", "GetBucketEncryption", "HeadObject"]));
+    expect(await auditOf(draft.environmentId, "provisioning.step.verified")).toHaveLength(1);
   });
 
   test("S3 key pending deletion: fails at object storage; the explanation gives the cancel and enable commands", async () => {
-    const draft = await byokDraft("soylent");
+    const draft = await byokDraft("soylent", REGION);
     const kms = customerKms(REGION);
     const scheduled = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: draft.s3KeyArn, PendingWindowInDays: 7 }));
     const described = await kms.send(new DescribeKeyCommand({ KeyId: draft.s3KeyArn }));
@@ -271,12 +267,14 @@ describe("customer-managed keys", () => {
 
   test("confused deputy: another customer's key that trusts the platform only for other buckets fails, and nothing is encrypted with it", async () => {
     const org = await seedOrganization("acme");
-    const environmentId = randomUUID();
     const globexEnvironmentId = randomUUID();
     // The other customer's key is set up, correctly, for *their* environment's buckets.
     const foreignS3KeyArn = await createCustomerKey(REGION, policyFor("s3", globexEnvironmentId, REGION, OTHER_CUSTOMER_ACCOUNT_ID), "other-customer");
-    const rdsKeyArn = await createCustomerKey(REGION, policyFor("rds", environmentId, REGION));
-    await createDraft({ ...org, environmentId, region: REGION, encryptionMode: "CUSTOMER_MANAGED", s3KeyArn: foreignS3KeyArn, rdsKeyArn });
+    const environmentId = await createDraft(org, {
+      region: REGION,
+      encryptionMode: "CUSTOMER_MANAGED",
+      keys: async (id) => ({ s3KeyArn: foreignS3KeyArn, rdsKeyArn: await createCustomerKey(REGION, policyFor("rds", id, REGION)) }),
+    });
 
     const { attemptId } = await submit(environmentId, org.userId);
     expect(await settledStatus(environmentId)).toBe("FAILED");
@@ -293,20 +291,43 @@ describe("customer-managed keys", () => {
     expect(state.clusters.find((c) => c.identifier === clusterIdentifier(env().resourcePrefix, environmentId))).toBeUndefined();
   });
 
-  test("throttled KMS: the object storage step is tried again and succeeds; tries are recorded", async () => {
-    const draft = await byokDraft("wonka");
-    // S3 does not retry a KMS throttle it met on the caller's behalf, so each fault fails one step try.
+  test("throttled KMS: the throttled call is tried again and the step succeeds; retries are recorded", async () => {
+    const draft = await byokDraft("wonka", REGION);
+    // The SDK does not retry a KMS throttle S3 met on the caller's behalf (HTTP 400): the step does.
     await addFault(harness.sandboxUrl, { service: "kms", operation: "GenerateDataKey", throttle: true, count: 2 });
     const { attemptId } = await submit(draft.environmentId, draft.userId);
     expect(await settledStatus(draft.environmentId)).toBe("READY");
     const steps = await stepsOf(attemptId);
-    expect(steps[0]).toMatchObject({ key: "object-storage", status: "SUCCEEDED", tries: 3, errorCode: null });
+    expect(steps[0]).toMatchObject({ key: "object-storage", status: "SUCCEEDED", tries: 1, retryCount: 2, retryAt: null, errorCode: null });
+    expect(steps[0]?.lastRetry).toMatchObject({ operation: "PutObject", service: "s3", code: "KMS.ThrottlingException" });
     const retries = await auditOf(draft.environmentId, "provisioning.step.retrying");
     expect(retries.map((e) => (e.details as { errorCode: string }).errorCode)).toEqual(["KMS.ThrottlingException", "KMS.ThrottlingException"]);
   });
 
+  test("answers that cannot be read (an HTML 502 page, a truncated body, an empty 200) are temporary: tried again, then Ready", async () => {
+    const draft = await byokDraft("tyrell", REGION);
+    // A proxy's error page: the SDK itself retries a 5xx, so only the trail sees these.
+    await addFault(harness.sandboxUrl, { service: "s3", operation: "PutBucketEncryption", malformed: "html502", count: 2 });
+    // Cut off and empty 200s: the SDK cannot read them and gives up at once; the step retries.
+    await addFault(harness.sandboxUrl, { service: "rds", operation: "DescribeDBClusters", malformed: "truncated", count: 2 });
+    await addFault(harness.sandboxUrl, { service: "rds", operation: "DescribeDBClusters", malformed: "empty200", count: 1 });
+    const { attemptId } = await submit(draft.environmentId, draft.userId);
+    expect(await settledStatus(draft.environmentId)).toBe("READY");
+    const retries = await auditOf(draft.environmentId, "provisioning.step.retrying");
+    expect(retries.map((e) => (e.details as { errorCode: string }).errorCode)).toEqual(["MalformedResponse", "MalformedResponse", "MalformedResponse"]);
+    for (const event of retries) {
+      expect(event.details).toMatchObject({ step: "database", operation: "DescribeDBClusters", service: "rds" });
+      // Customer-safe words, not the SDK's parser text.
+      expect((event.details as { errorMessage: string }).errorMessage).not.toMatch(/Deserialization|hidden field|XML parse/);
+    }
+    const [, database] = await stepsOf(attemptId);
+    expect(database).toMatchObject({ status: "SUCCEEDED", tries: 1, retryCount: 3, retryAt: null });
+    const faulted = await trail(harness.sandboxUrl, {});
+    expect(faulted.filter((e) => e.fault && e.action === "PutBucketEncryption")).toHaveLength(2);
+  });
+
   test("a cluster with the environment's identifier that is not encrypted with its key is not adopted", async () => {
-    const draft = await byokDraft("cyberdyne");
+    const draft = await byokDraft("cyberdyne", REGION);
     const rds = new RDSClient({ region: REGION, endpoint: env().awsEndpoint, credentials: { accessKeyId: "platform", secretAccessKey: "platform" } });
     await rds.send(
       new CreateDBClusterCommand({
@@ -329,7 +350,7 @@ describe("customer-managed keys", () => {
 describe("vendor-managed encryption", () => {
   test("buckets use S3-managed keys, the cluster the AWS managed key; no customer key involved", async () => {
     const org = await seedOrganization("globex");
-    const environmentId = await createDraft({ ...org, region: REGION, encryptionMode: "VENDOR_MANAGED" });
+    const environmentId = await createDraft(org, { region: REGION, encryptionMode: "VENDOR_MANAGED" });
     const { attemptId } = await submit(environmentId, org.userId);
     expect(await settledStatus(environmentId)).toBe("READY");
     expect((await stepsOf(attemptId)).map((s) => s.status)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
@@ -347,7 +368,7 @@ describe("vendor-managed encryption", () => {
 
   test("in us-east-1 the buckets are created without a location constraint", async () => {
     const org = await seedOrganization("initrode");
-    const environmentId = await createDraft({ ...org, region: "us-east-1", encryptionMode: "VENDOR_MANAGED" });
+    const environmentId = await createDraft(org, { region: "us-east-1", encryptionMode: "VENDOR_MANAGED" });
     await submit(environmentId, org.userId);
     expect(await settledStatus(environmentId)).toBe("READY");
     const state = await sandboxState(harness.sandboxUrl);

@@ -1,25 +1,27 @@
+import "server-only";
 import type { Prisma, ProvisioningStep } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
+import { hostname } from "node:os";
 import { awsClients } from "@/lib/aws/clients";
 import { AwsCallError, isTransientAwsError, type AwsServiceName } from "@/lib/aws/errors";
-import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import {
   RunAbandoned,
   StepContext,
   StepFailure,
-  pause,
+  StepRetries,
   resolveTimings,
   runHook,
   type ProvisioningEnvironment,
   type ProvisioningHooks,
   type ProvisioningTimings,
 } from "./context";
-import { provisionDatabase } from "./database";
+import { provisionDatabase, verifyDatabase } from "./database";
+import { provisioningDb } from "./db";
 import { assignTenantName } from "./finalize";
 import { tryLockEnvironment, type EnvironmentLock } from "./lock";
 import { isStepKey, type StepKey } from "./names";
-import { provisionObjectStorage } from "./object-storage";
+import { provisionObjectStorage, verifyObjectStorage } from "./object-storage";
 
 export { RunAbandoned, type ProvisioningHooks, type ProvisioningTimings } from "./context";
 
@@ -51,7 +53,11 @@ interface Failure {
   message: string;
   service: AwsServiceName | null;
   requestId: string | null;
+  /** The AWS operation that failed, when an AWS call did. */
+  operation: string | null;
   transient: boolean;
+  /** Temporary, but the step's retry budget is spent: the environment fails now. */
+  budgetSpent: boolean;
 }
 
 /**
@@ -66,7 +72,7 @@ export async function runProvisioningAttempt(
   hooks: ProvisioningHooks = {},
   options: RunProvisioningOptions = {},
 ): Promise<RunOutcome> {
-  const first = await db().provisioningAttempt.findUnique({ where: { id: attemptId }, select: { environmentId: true, status: true } });
+  const first = await provisioningDb().provisioningAttempt.findUnique({ where: { id: attemptId }, select: { environmentId: true, status: true } });
   if (!first || (first.status !== "QUEUED" && first.status !== "RUNNING")) return "not-runnable";
   const lock = await tryLockEnvironment(env().databaseUrl, first.environmentId);
   if (!lock) return "busy";
@@ -77,9 +83,12 @@ export async function runProvisioningAttempt(
   }
 }
 
+/** Which process ran an attempt, in its audit events (several portal processes share the work). */
+export const WORKER_IDENTITY = `${hostname()}:${process.pid}`;
+
 async function runLocked(attemptId: string, lock: EnvironmentLock, hooks: ProvisioningHooks, options: RunProvisioningOptions): Promise<RunOutcome> {
   // Read again under the lock: a run that held it a moment ago may have finished the attempt.
-  const attempt = await db().provisioningAttempt.findUnique({
+  const attempt = await provisioningDb().provisioningAttempt.findUnique({
     where: { id: attemptId },
     include: {
       steps: { orderBy: { position: "asc" } },
@@ -108,7 +117,7 @@ async function runLocked(attemptId: string, lock: EnvironmentLock, hooks: Provis
   };
 
   await checkAlive();
-  await db().$transaction(async (tx) => {
+  await provisioningDb().$transaction(async (tx) => {
     const resumed = attempt.status === "RUNNING";
     await tx.provisioningAttempt.update({
       where: { id: attempt.id },
@@ -119,14 +128,18 @@ async function runLocked(attemptId: string, lock: EnvironmentLock, hooks: Provis
       environmentId: environment.id,
       actor: { type: "platform" },
       action: resumed ? "provisioning.attempt.resumed" : "provisioning.attempt.started",
-      details: { attemptId: attempt.id, number: attempt.number, trigger: attempt.trigger, jobId: options.jobId ?? null },
+      details: { attemptId: attempt.id, number: attempt.number, trigger: attempt.trigger, jobId: options.jobId ?? null, worker: WORKER_IDENTITY },
     });
   });
 
   const runner = new StepRunner(attempt.id, environment, resolveTimings(options.timings), hooks, checkAlive, options.signal);
   for (const step of attempt.steps) {
-    if (step.status === "SUCCEEDED" || step.status === "SKIPPED") continue;
     if (!isStepKey(step.key)) throw new Error(`Unknown provisioning step ${step.key} in attempt ${attempt.id}.`);
+    // A step recorded as done before this run began (by a run that crashed, or reused from
+    // an earlier attempt) is checked against AWS first: its resources may have gone since.
+    if (step.status === "SUCCEEDED" || step.status === "SKIPPED") {
+      if (step.key === "finalize" || (await runner.stillHolds(step, step.key))) continue;
+    }
     const result = await runner.run(step, step.key);
     if (result === "failed") return "failed";
   }
@@ -143,27 +156,56 @@ class StepRunner {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
+  private context(step: StepRow, key: StepKey): StepContext {
+    const retries = new StepRetries(step.id, key, this.attemptId, this.environment, this.timings, this.hooks, this.checkAlive, this.signal, step);
+    return new StepContext(
+      key,
+      this.attemptId,
+      this.environment,
+      env().resourcePrefix,
+      env().partition,
+      awsClients(this.environment.region),
+      this.timings,
+      this.hooks,
+      retries,
+      this.checkAlive,
+      this.signal,
+    );
+  }
+
+  /**
+   * True when what the step recorded is still there as recorded. Otherwise the step is
+   * reopened (the caller runs it again, idempotently) and the finding is audited. A failure
+   * to check (AWS refusing the read) also reopens it: running the step reports the real error.
+   */
+  async stillHolds(step: StepRow, key: Exclude<StepKey, "finalize">): Promise<boolean> {
+    const ctx = this.context(step, key);
+    let finding: { verdict: "ok" | "repair"; reason: string };
+    try {
+      finding = key === "object-storage" ? await verifyObjectStorage(ctx, step.output) : await verifyDatabase(ctx);
+    } catch (error) {
+      if (error instanceof RunAbandoned) throw error;
+      finding = { verdict: "repair", reason: error instanceof AwsCallError ? `the check failed (${error.info.code})` : "the check failed" };
+    }
+    await this.audit(provisioningDb(), finding.verdict === "ok" ? "provisioning.step.verified" : "provisioning.step.repairing", {
+      attemptId: this.attemptId,
+      step: key,
+      reason: finding.reason,
+    });
+    return finding.verdict === "ok";
+  }
+
   async run(step: StepRow, key: StepKey): Promise<"succeeded" | "failed"> {
     const startedAt = step.startedAt ?? new Date();
     let tries = step.tries;
+    const ctx = this.context(step, key);
     for (;;) {
       await this.checkAlive();
       tries += 1;
-      await db().provisioningStep.update({
+      await provisioningDb().provisioningStep.update({
         where: { id: step.id },
         data: { status: "RUNNING", tries, startedAt, finishedAt: null, errorCode: null, errorMessage: null, awsRequestId: null, awsService: null },
       });
-      const ctx = new StepContext(
-        key,
-        this.attemptId,
-        this.environment,
-        env().resourcePrefix,
-        awsClients(this.environment.region),
-        this.timings,
-        this.hooks,
-        this.checkAlive,
-        this.signal,
-      );
       let failure: Failure;
       try {
         if (key === "finalize") {
@@ -178,16 +220,17 @@ class StepRunner {
         if (error instanceof RunAbandoned) throw error;
         failure = failureOf(error, ctx, this.attemptId, key);
       }
-      if (failure.transient && tries < this.timings.maxStepTries) {
-        await recordAudit(db(), {
-          organizationId: this.environment.organizationId,
-          environmentId: this.environment.id,
-          actor: { type: "platform" },
-          action: "provisioning.step.retrying",
-          details: { attemptId: this.attemptId, step: key, tries, ...failureDetails(failure) },
+      // Calls retry their own temporary failures; what reaches here temporary is a step-level
+      // one (a cluster slow to come up) and shares the same budget.
+      if (failure.transient && !failure.budgetSpent) {
+        const again = await ctx.retries.waitBeforeRetry({
+          operation: failure.operation ?? key,
+          service: failure.service,
+          code: failure.code,
+          message: failure.message,
+          requestId: failure.requestId,
         });
-        await pause(this.timings.stepRetryDelayMs * 2 ** (tries - 1), this.signal);
-        continue;
+        if (again) continue;
       }
       await this.fail(step, key, tries, failure);
       await runHook(() => this.hooks.afterStep?.({ stepKey: key, status: "FAILED" }));
@@ -197,13 +240,14 @@ class StepRunner {
 
   private async succeed(step: StepRow, key: StepKey, tries: number, output: Prisma.InputJsonValue, ctx: StepContext): Promise<void> {
     await this.checkAlive();
-    await db().$transaction(async (tx) => {
+    await provisioningDb().$transaction(async (tx) => {
       await tx.provisioningStep.update({
         where: { id: step.id },
         data: {
           status: "SUCCEEDED",
           finishedAt: new Date(),
           output,
+          retryAt: null,
           awsRequestId: ctx.lastCall?.requestId ?? null,
           awsService: ctx.lastCall?.service ?? null,
         },
@@ -215,14 +259,14 @@ class StepRunner {
   private async finalize(step: StepRow, tries: number): Promise<void> {
     const tenantName = await assignTenantName(this.environment);
     await this.checkAlive();
-    await db().$transaction(async (tx) => {
+    await provisioningDb().$transaction(async (tx) => {
       const now = new Date();
       const ready = await tx.environment.updateMany({
         where: { id: this.environment.id, status: "PROVISIONING" },
         data: { status: "READY", provisionedAt: now },
       });
       if (ready.count !== 1) throw new Error(`Environment ${this.environment.id} left PROVISIONING while its attempt ran.`);
-      await tx.provisioningStep.update({ where: { id: step.id }, data: { status: "SUCCEEDED", finishedAt: now, output: { tenantName } } });
+      await tx.provisioningStep.update({ where: { id: step.id }, data: { status: "SUCCEEDED", finishedAt: now, retryAt: null, output: { tenantName } } });
       await tx.provisioningAttempt.update({ where: { id: this.attemptId }, data: { status: "SUCCEEDED", finishedAt: now } });
       await this.audit(tx, "provisioning.step.succeeded", { attemptId: this.attemptId, step: "finalize", tries });
       await this.audit(tx, "environment.ready", { attemptId: this.attemptId, tenantName });
@@ -231,13 +275,14 @@ class StepRunner {
 
   private async fail(step: StepRow, key: StepKey, tries: number, failure: Failure): Promise<void> {
     await this.checkAlive();
-    await db().$transaction(async (tx) => {
+    await provisioningDb().$transaction(async (tx) => {
       const now = new Date();
       await tx.provisioningStep.update({
         where: { id: step.id },
         data: {
           status: "FAILED",
           finishedAt: now,
+          retryAt: null,
           errorCode: failure.code,
           errorMessage: failure.message,
           awsRequestId: failure.requestId,
@@ -262,23 +307,27 @@ class StepRunner {
 }
 
 function failureDetails(failure: Failure): Prisma.InputJsonObject {
-  return { service: failure.service, errorCode: failure.code, errorMessage: failure.message, requestId: failure.requestId };
+  return { service: failure.service, errorCode: failure.code, errorMessage: failure.message, requestId: failure.requestId, budgetSpent: failure.budgetSpent };
 }
 
 function failureOf(error: unknown, ctx: StepContext, attemptId: string, key: StepKey): Failure {
   if (error instanceof AwsCallError) {
+    const transient = isTransientAwsError(error.info);
     return {
       code: error.info.code,
       message: error.info.message.slice(0, MAX_MESSAGE_LENGTH),
       service: error.info.service,
       requestId: error.info.requestId,
-      transient: isTransientAwsError(error.info),
+      operation: error.operation,
+      transient,
+      // A call gives a temporary failure back only once the step's retry budget is spent.
+      budgetSpent: transient,
     };
   }
   if (error instanceof StepFailure) {
-    return { code: error.code, message: error.customerMessage, service: error.awsService, requestId: error.requestId, transient: error.transient };
+    return { code: error.code, message: error.customerMessage, service: error.awsService, requestId: error.requestId, operation: null, transient: error.transient, budgetSpent: false };
   }
   // A bug or an unexpected state: the detail goes to the server log, never to the customer.
   console.error(`[provisioning] attempt ${attemptId}, step ${key}:`, error);
-  return { code: "InternalError", message: INTERNAL_ERROR_MESSAGE, service: ctx.lastCall?.service ?? null, requestId: null, transient: false };
+  return { code: "InternalError", message: INTERNAL_ERROR_MESSAGE, service: ctx.lastCall?.service ?? null, requestId: null, operation: null, transient: false, budgetSpent: false };
 }

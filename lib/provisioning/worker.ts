@@ -1,8 +1,10 @@
+import "server-only";
+import { setMaxListeners } from "node:events";
 import PgBoss from "pg-boss";
 import pg from "pg";
 import { z } from "zod";
-import { db } from "@/lib/db";
 import { env } from "@/lib/env";
+import { provisioningDb } from "./db";
 import type { ProvisioningHooks, ProvisioningTimings } from "./context";
 import { ENVIRONMENT_LOCK_HELD_SQL } from "./lock";
 import { PROVISIONING_CHANNEL } from "./queue";
@@ -19,8 +21,14 @@ import { runProvisioningAttempt, type RunOutcome } from "./run";
  */
 export const PROVISIONING_QUEUE = "byok-provisioning";
 
+/** A live run takes its environment's lock within moments of its job starting. */
+const ORPHAN_GRACE_SECONDS = 60;
+
 export interface ProvisioningWorkerOptions {
-  /** Runs of different environments at the same time in this process. Default 2. */
+  /**
+   * Runs of different environments at the same time in this process. Default
+   * PROVISIONING_CONCURRENCY (16): a run mostly waits on AWS, so a small box runs many.
+   */
   concurrency?: number;
   /** Default 30 s. */
   sweepIntervalMs?: number;
@@ -45,7 +53,7 @@ export async function startProvisioningWorker(options: ProvisioningWorkerOptions
   // The same database as db() and the runs' locks: the configured one.
   const databaseUrl = env().databaseUrl;
   const log = options.log ?? ((line: string) => console.log(`[provisioning] ${line}`));
-  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const concurrency = Math.max(1, options.concurrency ?? env().provisioningConcurrency);
   const boss = new PgBoss({ connectionString: databaseUrl, schema: "pgboss", max: concurrency + 2, application_name: "byok-provisioning" });
   boss.on("error", (error) => log(`queue error: ${error.message}`));
   await boss.start();
@@ -60,6 +68,8 @@ export async function startProvisioningWorker(options: ProvisioningWorkerOptions
 async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (line: string) => void, concurrency: number): Promise<ProvisioningWorker> {
   const databaseUrl = env().databaseUrl;
   const shutdown = new AbortController();
+  // Every run waiting out a backoff listens on this one signal: dozens at once are expected.
+  setMaxListeners(0, shutdown.signal);
   const running = new Set<Promise<unknown>>();
   await boss.createQueue(PROVISIONING_QUEUE, {
     name: PROVISIONING_QUEUE,
@@ -69,7 +79,9 @@ async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (lin
     retryLimit: 10,
     retryDelay: 15,
     retryBackoff: true,
-    // Longer than any run (an Aurora cluster takes minutes); the lock, not expiry, guards overlap.
+    // Longer than any run (an Aurora cluster takes minutes, temporary AWS trouble is retried
+    // for up to the retry budget); the lock, not expiry, guards overlap. A job left active by a
+    // process that died is reclaimed by the sweep within a minute, long before it expires.
     expireInSeconds: 3 * 60 * 60,
   });
 
@@ -80,7 +92,7 @@ async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (lin
         log(`ignoring job ${job.id} with malformed data`);
         continue;
       }
-      const attempt = await db().provisioningAttempt.findFirst({
+      const attempt = await provisioningDb().provisioningAttempt.findFirst({
         where: { environmentId: data.data.environmentId, status: { in: ["QUEUED", "RUNNING"] } },
         orderBy: { number: "desc" },
         select: { id: true },
@@ -117,7 +129,8 @@ async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (lin
   }
 
   async function sweep(): Promise<number> {
-    const open = await db().$queryRawUnsafe<Array<{ environmentId: string }>>(
+    await reclaimOrphanedJobs();
+    const open = await provisioningDb().$queryRawUnsafe<Array<{ environmentId: string }>>(
       `SELECT DISTINCT a."environmentId"::text AS "environmentId"
          FROM provisioning_attempt a
         WHERE a.status IN ('QUEUED', 'RUNNING') AND NOT ${ENVIRONMENT_LOCK_HELD_SQL}`,
@@ -125,6 +138,33 @@ async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (lin
     let sent = 0;
     for (const row of open) if (await enqueue(row.environmentId)) sent += 1;
     return sent;
+  }
+
+  /**
+   * pg-boss 10 has no heartbeat: the job of a process that died stays "active" until it
+   * expires. An active job whose environment lock no live session holds, and which started
+   * more than ORPHAN_GRACE_SECONDS ago (a live run takes the lock right after it starts), has
+   * no run behind it: it is completed so the queue shows the truth; the sweep below enqueues
+   * the attempt again.
+   */
+  async function reclaimOrphanedJobs(): Promise<void> {
+    const orphans = await provisioningDb().$queryRawUnsafe<Array<{ id: string }>>(
+      `SELECT j.id::text AS id
+         FROM pgboss.job j
+        WHERE j.name = $1 AND j.state = 'active'
+          AND j.started_on < now() - make_interval(secs => $2)
+          AND NOT EXISTS (
+            SELECT 1 FROM provisioning_attempt a
+             WHERE a."environmentId"::text = j.data->>'environmentId' AND ${ENVIRONMENT_LOCK_HELD_SQL})`,
+      PROVISIONING_QUEUE,
+      ORPHAN_GRACE_SECONDS,
+    );
+    if (orphans.length === 0) return;
+    await boss.complete(
+      PROVISIONING_QUEUE,
+      orphans.map((o) => o.id),
+    );
+    log(`reclaimed ${orphans.length} job(s) left active by a stopped process`);
   }
 
   const sweepSafely = () => sweep().catch((error: unknown) => log(`sweep failed: ${String(error)}`));

@@ -1,20 +1,25 @@
 /**
  * Test support for the provisioning integration tests: a fresh migrated database, the AWS
  * sandbox on a free port, the process configured to use both (before env() and db() are
- * first used), and helpers that play the customer (keys made with the `customer`
- * credentials) and the wizard's services (submit and retry inside a transaction).
+ * first used), and helpers that play the customer: keys made with the `customer`
+ * credentials, drafts, submits and retries through the wizard's own services.
  */
 import { randomUUID } from "node:crypto";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { expect } from "vitest";
+import { asCustomer } from "@/lib/auth/access";
+import { callerForUser, type CustomerCaller } from "@/lib/auth/caller";
 import { keyPolicy, type KeyPolicyDocument } from "@/lib/byok/policies";
+import { acknowledgeKeyInstructions, chooseEncryption, createEnvironmentDraft, provideKeyArns } from "@/lib/environments/draft";
+import { retryProvisioning, submitEnvironment } from "@/lib/environments/submit-environment";
 import { bucketNamePrefixFor } from "@/lib/byok/values";
 import { destroyAwsClients } from "@/lib/aws/clients";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { queueProvisioningAttempt, type ProvisioningTrigger } from "@/lib/provisioning/queue";
+import { disconnectProvisioningDb } from "@/lib/provisioning/db";
+import { bucketName, clusterIdentifier } from "@/lib/provisioning/names";
 import { startSandbox } from "@/sandbox/server";
-import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-database";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-database";
 
 export const CUSTOMER_ACCOUNT_ID = "123456789012";
 export const OTHER_CUSTOMER_ACCOUNT_ID = "444455556666";
@@ -26,9 +31,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(adminUrl: string, options: { rdsCreateDelayMs?: number } = {}): Promise<Harness> {
+/**
+ * `sandboxUrl`: use a sandbox the test runs itself (e.g. in a child process it kills);
+ * otherwise one is started in this process.
+ */
+export async function startHarness(adminUrl: string, options: { rdsCreateDelayMs?: number; sandboxUrl?: string } = {}): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase(adminUrl);
-  const sandbox = await startSandbox({ port: 0, rdsCreateDelayMs: options.rdsCreateDelayMs ?? 300 });
+  const sandbox = options.sandboxUrl
+    ? { url: options.sandboxUrl, close: async () => undefined }
+    : await startSandbox({ port: 0, rdsCreateDelayMs: options.rdsCreateDelayMs ?? 300 });
   Object.assign(process.env, {
     DATABASE_URL: database.url,
     BYOK_EMBEDDED: "1",
@@ -45,6 +56,7 @@ export async function startHarness(adminUrl: string, options: { rdsCreateDelayMs
     async close() {
       destroyAwsClients();
       await db().$disconnect();
+      await disconnectProvisioningDb();
       await sandbox.close();
       await database.drop();
     },
@@ -64,41 +76,38 @@ export async function seedOrganization(slugStem: string): Promise<{ organization
 }
 
 export interface DraftOptions {
-  organizationId: string;
-  userId: string;
   region?: string;
   encryptionMode?: "VENDOR_MANAGED" | "CUSTOMER_MANAGED";
-  s3KeyArn?: string;
-  rdsKeyArn?: string;
-  environmentId?: string;
+  /** Customer-managed: the key ARNs to give, made once the environment id is known. */
+  keys?: (environmentId: string) => Promise<{ s3KeyArn: string; rdsKeyArn: string }>;
 }
 
-export async function createDraft(options: DraftOptions): Promise<string> {
-  const environment = await db().environment.create({
-    data: {
-      id: options.environmentId ?? randomUUID(),
-      organizationId: options.organizationId,
-      createdById: options.userId,
-      name: "Production",
-      region: options.region ?? "eu-west-1",
-      encryptionMode: options.encryptionMode ?? "VENDOR_MANAGED",
-      s3KeyArn: options.s3KeyArn ?? null,
-      rdsKeyArn: options.rdsKeyArn ?? null,
-      wizardStep: "review",
-    },
-    select: { id: true },
-  });
-  return environment.id;
+/** The organization admin as a request would resolve them, for calling the services. */
+export async function customerCaller(userId: string): Promise<CustomerCaller> {
+  return asCustomer(await callerForUser(userId));
 }
 
-/** What the wizard's submit and retry services do: flip the status conditionally, queue in the same transaction. */
-export async function submit(environmentId: string, userId: string, trigger: ProvisioningTrigger = "create"): Promise<{ attemptId: string; number: number }> {
-  return db().$transaction(async (tx) => {
-    const from = trigger === "create" ? "DRAFT" : "FAILED";
-    const flipped = await tx.environment.updateMany({ where: { id: environmentId, status: from }, data: { status: "PROVISIONING" } });
-    if (flipped.count !== 1) throw new Error(`environment ${environmentId} is not ${from}`);
-    return queueProvisioningAttempt(tx, { environmentId, trigger, requestedById: userId });
-  });
+/** A draft made through the wizard's own services, as far as the review step. */
+export async function createDraft(org: { userId: string }, options: DraftOptions = {}): Promise<string> {
+  const caller = await customerCaller(org.userId);
+  const encryptionMode = options.encryptionMode ?? "VENDOR_MANAGED";
+  const draft = await createEnvironmentDraft(caller, { name: "Production", region: options.region ?? "eu-west-1" });
+  await chooseEncryption(caller, { environmentId: draft.id, encryptionMode });
+  if (encryptionMode === "CUSTOMER_MANAGED") {
+    if (!options.keys) throw new Error("a customer-managed draft needs its keys");
+    await acknowledgeKeyInstructions(caller, { environmentId: draft.id });
+    await provideKeyArns(caller, { environmentId: draft.id, ...(await options.keys(draft.id)) });
+  }
+  return draft.id;
+}
+
+/** The wizard's submit (or the environment page's retry) through the real services; returns the attempt it queued. */
+export async function submit(environmentId: string, userId: string, trigger: "create" | "retry" = "create"): Promise<{ attemptId: string; number: number }> {
+  const caller = await customerCaller(userId);
+  if (trigger === "create") await submitEnvironment(caller, { environmentId });
+  else await retryProvisioning(caller, { environmentId });
+  const attempt = await db().provisioningAttempt.findFirstOrThrow({ where: { environmentId }, orderBy: { number: "desc" }, select: { id: true, number: true } });
+  return { attemptId: attempt.id, number: attempt.number };
 }
 
 export function customerKms(region: string, account: "customer" | "other-customer" = "customer"): KMSClient {
@@ -189,6 +198,11 @@ export async function addFault(sandboxUrl: string, fault: Record<string, unknown
   if (!response.ok) throw new Error(`fault not accepted: ${await response.text()}`);
 }
 
+export async function clearFaults(sandboxUrl: string): Promise<void> {
+  const response = await fetch(`${sandboxUrl}/_sandbox/faults`, { method: "DELETE" });
+  if (!response.ok) throw new Error(`faults not cleared: ${await response.text()}`);
+}
+
 /** Waits (polling the database) until the environment leaves PROVISIONING, then returns its status. */
 export async function settledStatus(environmentId: string, timeout = 60_000): Promise<string> {
   let status = "";
@@ -209,11 +223,55 @@ export async function stepsOf(attemptId: string) {
 }
 
 export async function auditOf(environmentId: string, action?: string) {
-  return db().auditEvent.findMany({ where: { environmentId, ...(action ? { action } : {}) }, orderBy: { createdAt: "asc" } });
+  return db().auditEvent.findMany({ where: { environmentId, ...(action ? { action } : {}) }, orderBy: { sequence: "asc" } });
 }
 
 /** The aws.call audit events of an environment, as plain objects. */
 export async function awsCalls(environmentId: string): Promise<Array<Record<string, unknown>>> {
   const events = await auditOf(environmentId, "aws.call");
   return events.map((event) => event.details as Record<string, unknown>);
+}
+
+type PolicyAdjustment = (policy: KeyPolicyDocument) => KeyPolicyDocument;
+
+/**
+ * A customer organization with a customer-managed draft: both keys made in the sandbox as
+ * the customer, with the statements the wizard shows (optionally changed to break them).
+ */
+export async function byokDraft(stem: string, region: string, adjust: { s3?: PolicyAdjustment; rds?: PolicyAdjustment } = {}) {
+  const org = await seedOrganization(stem);
+  let keys = { s3KeyArn: "", rdsKeyArn: "" };
+  const environmentId = await createDraft(org, {
+    region,
+    encryptionMode: "CUSTOMER_MANAGED",
+    keys: async (id) => {
+      keys = {
+        s3KeyArn: await createCustomerKey(region, (adjust.s3 ?? ((p) => p))(policyFor("s3", id, region))),
+        rdsKeyArn: await createCustomerKey(region, (adjust.rds ?? ((p) => p))(policyFor("rds", id, region))),
+      };
+      return keys;
+    },
+  });
+  return { ...org, environmentId, ...keys };
+}
+
+/** Each AWS resource of the environment was created exactly once: counted in the sandbox and in the audit log. */
+export async function expectCreatedOnce(sandboxUrl: string, draft: { environmentId: string; s3KeyArn: string; rdsKeyArn: string }) {
+  const prefix = env().resourcePrefix;
+  const state = await sandboxState(sandboxUrl);
+  expect(state.clusters.filter((c) => c.identifier === clusterIdentifier(prefix, draft.environmentId))).toHaveLength(1);
+  expect(Object.keys(state.buckets).filter((name) => name.startsWith(`${prefix}-${draft.environmentId}-`)).sort()).toEqual([
+    bucketName(prefix, draft.environmentId, "data"),
+    bucketName(prefix, draft.environmentId, "logs"),
+  ]);
+  // RDS makes exactly one grant per cluster it creates; S3 one data key per object written
+  // (a step that runs again writes its marker objects again, over the same keys).
+  const calls = await awsCalls(draft.environmentId);
+  expect((await trail(sandboxUrl, { keyArn: draft.rdsKeyArn, action: "CreateGrant" })).filter((e) => e.result === "allowed")).toHaveLength(1);
+  const markerWrites = calls.filter((c) => c.operation === "PutObject" && c.outcome === "succeeded").length;
+  expect(markerWrites).toBeGreaterThanOrEqual(2);
+  expect((await trail(sandboxUrl, { keyArn: draft.s3KeyArn, action: "GenerateDataKey" })).filter((e) => e.result === "allowed")).toHaveLength(markerWrites);
+  const created = (operation: string) => calls.filter((c) => c.operation === operation && c.outcome === "succeeded").map((c) => c.resource);
+  expect(created("CreateBucket").sort()).toEqual([`arn:aws:s3:::${bucketName(prefix, draft.environmentId, "data")}`, `arn:aws:s3:::${bucketName(prefix, draft.environmentId, "logs")}`]);
+  expect(created("CreateDBCluster")).toEqual([clusterIdentifier(prefix, draft.environmentId)]);
 }
