@@ -1,0 +1,37 @@
+import { sandboxUrl } from "../fixtures/aws-cli";
+import { demoUsers, expect, signIn, test } from "../fixtures/portal";
+import { createFromReview, waitForStatus } from "../fixtures/wizard";
+
+// No other spec provisions in this Region, so the fault below hits this environment alone.
+const REGION = "ap-southeast-2";
+
+test("temporary AWS trouble is shown as Retrying with AWS's reason and the next try, then the environment is Ready and the retries are in its timeline", async ({ page }) => {
+  test.setTimeout(120_000);
+  // S3 fails every bucket creation in this Region for a while: more than the SDK's own tries.
+  const fault = await fetch(`${sandboxUrl()}/_sandbox/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ service: "s3", operation: "CreateBucket", region: REGION, status500: true, forMs: 12_000 }),
+  });
+  expect(fault.ok).toBe(true);
+
+  await signIn(page, demoUsers.acme.email);
+  await page.goto("/environments/new");
+  await page.getByLabel("Environment name").fill(`Retrying ${Date.now().toString(36)}`);
+  await page.getByLabel("Region").selectOption(REGION);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Vendor-managed").check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await createFromReview(page);
+
+  const storage = page.getByRole("list", { name: "Provisioning steps" }).getByRole("listitem").filter({ hasText: "Object storage" });
+  await expect(storage).toContainText("Retrying", { timeout: 30_000 });
+  await expect(storage).toContainText("InternalError");
+  await expect(storage).toContainText("CreateBucket");
+  await expect(storage.locator("time")).toHaveAttribute("datetime", /^\d{4}-\d\d-\d\dT/);
+
+  await waitForStatus(page, "Ready");
+  await expect(storage).toContainText(/Went through after \d+ retr/);
+  await page.reload();
+  await expect(page.getByText(/Provisioning step retried: object-storage — CreateBucket met InternalError/).first()).toBeVisible();
+});
