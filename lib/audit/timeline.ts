@@ -58,6 +58,8 @@ export function describeAuditEvent(action: string, details: Record<string, unkno
       return `${label}: ${text(details.step) ?? ""} — ${text(details.errorCode) ?? ""} ${text(details.errorMessage) ?? ""}`.trim();
     case "provisioning.step.succeeded":
       return `${label}: ${text(details.step) ?? ""}`;
+    case "provisioning.step.retrying":
+      return `${label}: ${text(details.step) ?? ""} — ${text(details.operation) ?? "an AWS call"} met ${text(details.errorCode) ?? "a temporary error"}; next try at ${text(details.nextTryAt) ?? "once the wait is over"}`;
     case "environment.ready":
       return `${label}: tenant name ${text(details.tenantName) ?? ""}`;
     case "environment.draft.encryption_chosen":
