@@ -44,6 +44,8 @@ export function globalContext(ctx: CallContext, now: Date): Record<string, Conte
     "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
   };
   if (ctx.viaService) context["aws:CalledVia"] = [`${ctx.viaService.split(".")[0]}.amazonaws.com`];
+  // A role session's tags, in every call it makes and in the calls services make for it.
+  for (const [key, value] of Object.entries(p.sessionTags ?? {})) context[`aws:PrincipalTag/${key}`] = value;
   return context;
 }
 

@@ -86,6 +86,7 @@ const commandContext = {
   region: EXAMPLE_ENVIRONMENT.region,
   platformRoleArn: EXAMPLE_ENVIRONMENT.platformRoleArn,
   platformAccountId: EXAMPLE_ENVIRONMENT.platformAccountId,
+  environmentId: EXAMPLE_ENVIRONMENT.environmentId,
   bucketNamePrefix: EXAMPLE_ENVIRONMENT.bucketNamePrefix,
   stackName: EXAMPLE_ENVIRONMENT.stackName,
   resourcePrefix: EXAMPLE_TEMPLATE_DEFAULTS.resourcePrefix,

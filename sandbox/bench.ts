@@ -1,10 +1,14 @@
 /**
  * KMS GenerateDataKey throughput with policy evaluation, through the real SDK client:
- * the platform calls a customer key whose policy holds the portal's S3 statement.
+ * the platform (a role session tagged with its environment) calls a customer key whose policy
+ * holds the portal's S3 statement.
  * Usage: npx tsx sandbox/bench.ts [seconds per run, default 3]
  */
 import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { startSandbox } from "./server";
+import { platformSession } from "./test-support";
+
+const ENVIRONMENT_ID = "0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90";
 
 const seconds = Number(process.argv[2] ?? 3);
 const region = "eu-west-1";
@@ -19,7 +23,7 @@ const policy = {
       Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
       Resource: "*",
       Condition: {
-        StringEquals: { "aws:PrincipalAccount": "210987654321" },
+        StringEquals: { "aws:PrincipalAccount": "210987654321", "aws:PrincipalTag/byok-environment": ENVIRONMENT_ID },
         StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::bench-*", "arn:aws:s3:::bench-*/*"] },
       },
     },
@@ -35,7 +39,7 @@ try {
   const created = await client(sandbox.url, "customer").send(new CreateKeyCommand({ Policy: JSON.stringify(policy) }));
   const keyId = created.KeyMetadata?.Arn ?? "";
   for (const concurrency of [1, 32]) {
-    const clients = Array.from({ length: concurrency }, () => client(sandbox.url, "platform"));
+    const clients = await Promise.all(Array.from({ length: concurrency }, async () => (await platformSession(sandbox.url, ENVIRONMENT_ID, region)).kms));
     const deadline = Date.now() + seconds * 1000;
     let calls = 0;
     const started = Date.now();

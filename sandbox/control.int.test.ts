@@ -223,7 +223,7 @@ describe("state, trail and reset", () => {
     const trail = await sandboxJson<{ events: Array<{ action: string; result: string; keyArn: string; errorCode?: string; encryptionContext?: Record<string, string>; time: string; principal: string }> }>(sandbox.url, `/_sandbox/trail?keyArn=${encodeURIComponent(arn)}&action=GenerateDataKey`);
     expect(trail.events.map((e) => e.result)).toEqual(["allowed", "denied"]);
     expect(trail.events[0]?.encryptionContext).toEqual({ tenant: "acme" });
-    expect(trail.events[1]).toMatchObject({ errorCode: "AccessDeniedException", principal: "arn:aws:sts::210987654321:assumed-role/byok-platform/portal" });
+    expect(trail.events[1]).toMatchObject({ errorCode: "AccessDeniedException", principal: "arn:aws:sts::210987654321:assumed-role/byok-portal/portal" });
     const stateText = await (await fetch(`${sandbox.url}/_sandbox/state`)).text();
     expect(stateText).toContain(arn);
     expect(stateText).toContain("<redacted>");

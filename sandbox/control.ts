@@ -2,7 +2,7 @@
  * The sandbox's own endpoints, for tests and demo runs (never part of AWS):
  *
  *   GET  /_sandbox/health  → 200 { ok: true }
- *   POST /_sandbox/reset   → 200 { ok: true }            all state, trail and faults cleared
+ *   POST /_sandbox/reset   → 200 { ok: true }            all state, trail and faults cleared (issued role sessions stay valid)
  *   POST /_sandbox/faults  body FaultSpec                 → 200 { id }
  *        FaultSpec = { service: "kms"|"s3"|"sts"|"rds"|"cloudformation",
  *                      operation?: string,               // e.g. "GenerateDataKey"; omitted = every operation

@@ -9,7 +9,7 @@ import { CreateBucketCommand, GetObjectCommand, PutBucketEncryptionCommand, PutO
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { type KeyPolicyDocument, keyPolicy } from "@/lib/byok/policies";
 import type { RunningSandbox } from "./server";
-import { type ClientSet, awsError, clientsFor, sandboxJson, startTestSandbox } from "./test-support";
+import { type ClientSet, awsError, clientsFor, platformSession, sandboxJson, startTestSandbox } from "./test-support";
 import type { TrailEvent } from "./world";
 
 const REGION = "eu-west-1";
@@ -18,12 +18,16 @@ const CUSTOMER_ACCOUNT = "123456789012";
 const OTHER_ACCOUNT = "444455556666";
 const PREFIX = "stratus-0f3c6b2e";
 const OTHER_PREFIX = "stratus-9a8b7c6d";
+const ENVIRONMENT_ID = "0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90";
+const OTHER_ENVIRONMENT_ID = "9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
+const SESSION_ARN = `arn:aws:sts::${PLATFORM_ACCOUNT}:assumed-role/byok-platform/byok-env-${ENVIRONMENT_ID}`;
 
 const context = {
   partition: "aws",
   region: REGION,
   platformAccountId: PLATFORM_ACCOUNT,
   platformRoleArn: `arn:aws:iam::${PLATFORM_ACCOUNT}:role/byok-platform`,
+  environmentId: ENVIRONMENT_ID,
   bucketNamePrefix: PREFIX,
 };
 
@@ -59,7 +63,7 @@ beforeAll(async () => {
   sandbox = await startTestSandbox({ rdsCreateDelayMs: 10 });
   customer = clientsFor(sandbox.url, "customer", REGION);
   other = clientsFor(sandbox.url, "other-customer", REGION);
-  platform = clientsFor(sandbox.url, "platform", REGION);
+  platform = await platformSession(sandbox.url, ENVIRONMENT_ID, REGION);
 });
 afterAll(async () => sandbox.close());
 beforeEach(() => sandbox.reset());
@@ -72,7 +76,8 @@ async function customerKey(kind: "s3" | "rds", mutate?: Mutation, clients: Clien
 }
 
 /** The platform's provisioning path for S3: a tenant bucket with SSE-KMS default encryption, then the first object. */
-async function platformWritesAndReads(keyArn: string, bucketPrefix = PREFIX): Promise<string> {
+async function platformWritesAndReads(keyArn: string, bucketPrefix = PREFIX, session: ClientSet = platform): Promise<string> {
+  const platform = session;
   counter += 1;
   const bucket = `${bucketPrefix}-data${counter}`;
   await platform.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
@@ -87,7 +92,8 @@ async function platformWritesAndReads(keyArn: string, bucketPrefix = PREFIX): Pr
   return (await got.Body?.transformToString()) ?? "";
 }
 
-async function platformCreatesCluster(keyArn: string): Promise<string | undefined> {
+async function platformCreatesCluster(keyArn: string, session: ClientSet = platform): Promise<string | undefined> {
+  const platform = session;
   counter += 1;
   const out = await platform.rds.send(
     new CreateDBClusterCommand({
@@ -112,7 +118,7 @@ describe("with the rendered key policies", () => {
     const { events } = await sandboxJson<{ events: TrailEvent[] }>(sandbox.url, "/_sandbox/trail");
     const generate = events.find((e) => e.action === "GenerateDataKey" && e.keyArn === s3Key);
     expect(generate).toMatchObject({
-      principal: `arn:aws:sts::${PLATFORM_ACCOUNT}:assumed-role/byok-platform/portal`,
+      principal: SESSION_ARN,
       viaService: `s3.${REGION}.amazonaws.com`,
       result: "allowed",
     });
@@ -127,6 +133,7 @@ const s3Denials: Array<[string, Mutation]> = [
   ["kms:ViaService names another region", setCondition("AllowPlatformS3Use", "StringEquals", "kms:ViaService", "s3.us-east-1.amazonaws.com")],
   ["kms:ViaService names another service", setCondition("AllowPlatformS3Use", "StringEquals", "kms:ViaService", "sqs.eu-west-1.amazonaws.com")],
   ["aws:PrincipalAccount names another account", setCondition("AllowPlatformS3Use", "StringEquals", "aws:PrincipalAccount", OTHER_ACCOUNT)],
+  ["the environment tag names another environment", setCondition("AllowPlatformS3Use", "StringEquals", "aws:PrincipalTag/byok-environment", OTHER_ENVIRONMENT_ID)],
   ["the bucket condition names another environment", setCondition("AllowPlatformS3Use", "StringLike", "kms:EncryptionContext:aws:s3:arn", [`arn:aws:s3:::${OTHER_PREFIX}-*`, `arn:aws:s3:::${OTHER_PREFIX}-*/*`])],
 ];
 
@@ -137,7 +144,7 @@ describe("S3 key refusals come back as S3's AccessDenied carrying the KMS messag
     expect(error.name).toBe("AccessDenied");
     expect(error.status).toBe(403);
     expect(error.message).toBe(
-      `User: arn:aws:sts::${PLATFORM_ACCOUNT}:assumed-role/byok-platform/portal is not authorized to perform: kms:GenerateDataKey on resource: ${s3Key} because no resource-based policy allows the kms:GenerateDataKey action`,
+      `User: ${SESSION_ARN} is not authorized to perform: kms:GenerateDataKey on resource: ${s3Key} because no resource-based policy allows the kms:GenerateDataKey action`,
     );
   });
 
@@ -180,11 +187,16 @@ describe("S3 key refusals come back as S3's AccessDenied carrying the KMS messag
 });
 
 const rdsDenials: Array<[string, Mutation]> = [
-  ["the DescribeKey statement is removed", removeStatement("AllowPlatformRdsDescribeKey")],
+  // The read-only preflight statement allows DescribeKey too: RDS fails only without both.
+  ["both statements that allow DescribeKey are removed", (policy) => {
+    removeStatement("AllowPlatformRdsDescribeKey")(policy);
+    removeStatement("AllowPlatformKeyPreflight")(policy);
+  }],
   ["the grants statement is removed", removeStatement("AllowPlatformRdsGrants")],
   ["the grant flag is false", setCondition("AllowPlatformRdsGrants", "Bool", "kms:GrantIsForAWSResource", "false")],
   ["kms:ViaService names another region", setCondition("AllowPlatformRdsGrants", "StringEquals", "kms:ViaService", "rds.us-east-1.amazonaws.com")],
-  ["aws:PrincipalAccount names another account", setCondition("AllowPlatformRdsDescribeKey", "StringEquals", "aws:PrincipalAccount", OTHER_ACCOUNT)],
+  ["aws:PrincipalAccount names another account", setCondition("AllowPlatformRdsGrants", "StringEquals", "aws:PrincipalAccount", OTHER_ACCOUNT)],
+  ["the grants statement names another environment", setCondition("AllowPlatformRdsGrants", "StringEquals", "aws:PrincipalTag/byok-environment", OTHER_ENVIRONMENT_ID)],
 ];
 
 describe("RDS refusals come back as KMSKeyNotAccessibleFault", () => {
@@ -207,5 +219,31 @@ describe("RDS refusals come back as KMSKeyNotAccessibleFault", () => {
   test("the S3 key cannot stand in for the RDS key (its statements only allow S3)", async () => {
     const s3Key = await customerKey("s3");
     expect((await awsError(() => platformCreatesCluster(s3Key))).name).toBe("KMSKeyNotAccessibleFault");
+  });
+});
+
+describe("the environment pin: only a session tagged with the key's environment may use it", () => {
+  test("another environment's session and an untagged session are refused on both keys, through S3 and RDS", async () => {
+    const s3Key = await customerKey("s3");
+    const rdsKey = await customerKey("rds");
+    const otherEnvironment = await platformSession(sandbox.url, OTHER_ENVIRONMENT_ID, REGION);
+    const untagged = await platformSession(sandbox.url, ENVIRONMENT_ID, REGION, {});
+    for (const session of [otherEnvironment, untagged]) {
+      expect((await awsError(() => platformWritesAndReads(s3Key, PREFIX, session))).name).toBe("AccessDenied");
+      expect((await awsError(() => platformCreatesCluster(rdsKey, session))).name).toBe("KMSKeyNotAccessibleFault");
+    }
+    const { events } = await sandboxJson<{ events: TrailEvent[] }>(sandbox.url, "/_sandbox/trail");
+    const onTheKeys = events.filter((e) => e.keyArn === s3Key || e.keyArn === rdsKey);
+    expect(onTheKeys.length).toBeGreaterThan(0);
+    expect(onTheKeys.filter((e) => e.result === "allowed" && e.action !== "CreateKey")).toEqual([]);
+    // The same keys work for their own environment's session.
+    expect(await platformWritesAndReads(s3Key)).toBe('{"hello":"world"}');
+    expect(await platformCreatesCluster(rdsKey)).toBe("creating");
+  });
+
+  test("the portal's base identity can use no key at all, only open sessions", async () => {
+    const s3Key = await customerKey("s3");
+    const base = clientsFor(sandbox.url, "platform", REGION);
+    expect((await awsError(() => platformWritesAndReads(s3Key, PREFIX, base))).name).toBe("AccessDenied");
   });
 });

@@ -1,6 +1,8 @@
 /**
- * The fixed principals of the sandbox. The access key id selects the principal and the
- * secret access key equals the id (signatures are parsed, not verified).
+ * The principals of the sandbox. The fixed ones are selected by their access key id (the secret
+ * access key equals the id; signatures are parsed, not verified). Role sessions made with STS
+ * AssumeRole get temporary credentials whose access key id maps back to the session, its role
+ * and its session tags (sandbox/services/sts).
  */
 import type { PolicyDocument } from "../lib/iam/types";
 
@@ -14,19 +16,38 @@ export interface Principal {
   userId: string;
   principalType: "User" | "AssumedRole";
   identityPolicies: PolicyDocument[];
+  /** Session tags of a role session (`aws:PrincipalTag/<key>` in every request it makes). */
+  sessionTags?: Record<string, string>;
+  /** Session tags that pass on to a session this one assumes (role chaining). */
+  transitiveTagKeys?: string[];
+}
+
+/** An IAM role a caller may assume: who may (the trust policy) and what its sessions may do. */
+export interface Role {
+  arn: string;
+  name: string;
+  accountId: string;
+  roleId: string;
+  trustPolicy: PolicyDocument;
+  identityPolicies: PolicyDocument[];
+  maxSessionDurationSeconds: number;
 }
 
 export const CUSTOMER_ACCOUNT_ID = "123456789012";
 export const OTHER_CUSTOMER_ACCOUNT_ID = "444455556666";
 export const PLATFORM_ACCOUNT_ID = "210987654321";
 export const PLATFORM_ROLE_ARN = `arn:aws:iam::${PLATFORM_ACCOUNT_ID}:role/byok-platform`;
+/** The role the portal process runs as (on AWS: its instance or task role); it only assumes PLATFORM_ROLE_ARN. */
+export const PORTAL_ROLE_ARN = `arn:aws:iam::${PLATFORM_ACCOUNT_ID}:role/byok-portal`;
+/** The session tag that names the environment a platform session acts for. */
+export const ENVIRONMENT_TAG_KEY = "byok-environment";
 
 const administratorAccess: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [{ Sid: "AdministratorAccess", Effect: "Allow", Action: "*", Resource: "*" }],
 };
 
-/** What the portal's role needs: use customer keys, run S3/RDS/CloudFormation, manage its own keys. */
+/** What the platform role's sessions need: use customer keys, run S3/RDS/CloudFormation, manage its own keys. */
 const platformPolicy: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [
@@ -57,6 +78,40 @@ const platformPolicy: PolicyDocument = {
   ],
 };
 
+/** The portal's base identity may do one thing: open tagged sessions of the platform role. */
+const portalPolicy: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [
+    { Sid: "OpenPlatformSessions", Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: PLATFORM_ROLE_ARN },
+    { Sid: "WhoAmI", Effect: "Allow", Action: "sts:GetCallerIdentity", Resource: "*" },
+  ],
+};
+
+const roles: Role[] = [
+  {
+    arn: PLATFORM_ROLE_ARN,
+    name: "byok-platform",
+    accountId: PLATFORM_ACCOUNT_ID,
+    roleId: "AROASANDBOXPLATFORM1",
+    // The trust policy: only the portal's base identity may open sessions, and only tagged ones
+    // (a session without the environment tag could use no customer key anyway).
+    trustPolicy: {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "PortalOpensEnvironmentSessions",
+          Effect: "Allow",
+          Principal: { AWS: PORTAL_ROLE_ARN },
+          Action: ["sts:AssumeRole", "sts:TagSession"],
+          Resource: "*",
+        },
+      ],
+    },
+    identityPolicies: [platformPolicy],
+    maxSessionDurationSeconds: 3600,
+  },
+];
+
 const principals: Principal[] = [
   {
     accessKeyId: "customer",
@@ -76,21 +131,45 @@ const principals: Principal[] = [
   },
   {
     accessKeyId: "platform",
-    arn: `arn:aws:sts::${PLATFORM_ACCOUNT_ID}:assumed-role/byok-platform/portal`,
+    arn: `arn:aws:sts::${PLATFORM_ACCOUNT_ID}:assumed-role/byok-portal/portal`,
     accountId: PLATFORM_ACCOUNT_ID,
-    roleArn: PLATFORM_ROLE_ARN,
-    userId: "AROASANDBOXPLATFORM1:portal",
+    roleArn: PORTAL_ROLE_ARN,
+    userId: "AROASANDBOXPORTAL001:portal",
     principalType: "AssumedRole",
-    identityPolicies: [platformPolicy],
+    identityPolicies: [portalPolicy],
   },
 ];
 
 const byAccessKey = new Map(principals.map((p) => [p.accessKeyId, p]));
+const rolesByArn = new Map(roles.map((r) => [r.arn, r]));
 
+/** A fixed principal; role sessions are looked up in the STS state (see `sessionPrincipal`). */
 export function principalForAccessKey(accessKeyId: string): Principal | undefined {
   return byAccessKey.get(accessKeyId);
 }
 
 export function allPrincipals(): readonly Principal[] {
   return principals;
+}
+
+export function roleByArn(arn: string): Role | undefined {
+  return rolesByArn.get(arn);
+}
+
+/** The principal of a session of `role` named `sessionName`. */
+export function rolePrincipal(
+  role: Role,
+  session: { accessKeyId: string; sessionName: string; tags: Record<string, string>; transitiveTagKeys: string[] },
+): Principal {
+  return {
+    accessKeyId: session.accessKeyId,
+    arn: `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${session.sessionName}`,
+    accountId: role.accountId,
+    roleArn: role.arn,
+    userId: `${role.roleId}:${session.sessionName}`,
+    principalType: "AssumedRole",
+    identityPolicies: role.identityPolicies,
+    sessionTags: session.tags,
+    transitiveTagKeys: session.transitiveTagKeys,
+  };
 }

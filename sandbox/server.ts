@@ -16,7 +16,7 @@ import { hasAuthorization, readCredential } from "./protocol/sigv4";
 import type { WireRequest, WireResponse } from "./protocol/wire";
 import { createKmsService } from "./services/kms/handlers";
 import { createS3Service } from "./services/s3/handlers";
-import { createStsService } from "./services/sts/handlers";
+import { createStsService, sessionPrincipal } from "./services/sts/handlers";
 import { RDS_MEMBER_NAMES, createRdsService } from "./services/rds/handlers";
 import { createCloudFormationService } from "./services/cloudformation/handlers";
 import { StateStore, loadSnapshot } from "./state";
@@ -64,7 +64,12 @@ function guessProtocol(headers: http.IncomingHttpHeaders): Protocol {
 }
 
 /** How each protocol refuses a request without usable credentials. */
-function authError(protocol: Protocol, kind: "missing" | "unknown"): ServiceError {
+function authError(protocol: Protocol, kind: "missing" | "unknown" | "expired"): ServiceError {
+  if (kind === "expired") {
+    if (protocol === "json") return new ServiceError("ExpiredTokenException", "The security token included in the request is expired", 400);
+    if (protocol === "query") return new ServiceError("ExpiredToken", "The security token included in the request is expired", 403);
+    return new ServiceError("ExpiredToken", "The provided token has expired.", 400);
+  }
   if (protocol === "json") {
     return kind === "missing"
       ? new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", 400)
@@ -115,7 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   const kms = createKmsService(world);
   const s3 = createS3Service(world, kms);
-  const sts = createStsService();
+  const sts = createStsService(world);
   const rds = createRdsService(world, kms);
   const cloudformation = createCloudFormationService(world, kms);
 
@@ -147,7 +152,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (!credential) {
       return errorFor(protocol, authError(protocol, hasAuthorization(authorization, url.searchParams) ? "unknown" : "missing"), requestId, method, path);
     }
-    const principal = principalForAccessKey(credential.accessKeyId);
+    const session = principalForAccessKey(credential.accessKeyId) === undefined ? sessionPrincipal(world, credential.accessKeyId) : undefined;
+    if (session && "expired" in session) return errorFor(protocol, authError(protocol, "expired"), requestId, method, path);
+    const principal = principalForAccessKey(credential.accessKeyId) ?? session?.principal;
     if (!principal) return errorFor(protocol, authError(protocol, "unknown"), requestId, method, path);
     if (!protocolOf(credential.service)) {
       return errorFor(protocol, new ServiceError("UnknownService", `The sandbox does not implement the ${credential.service} service.`, 400), requestId, method, path);

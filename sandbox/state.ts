@@ -9,6 +9,7 @@ import type { KmsState } from "./services/kms/model";
 import type { S3State } from "./services/s3/model";
 import type { RdsState } from "./services/rds/model";
 import type { CloudFormationState } from "./services/cloudformation/model";
+import type { StsState } from "./services/sts/model";
 import type { TrailEvent } from "./world";
 
 export interface SandboxState {
@@ -17,10 +18,11 @@ export interface SandboxState {
   s3: S3State;
   rds: RdsState;
   cloudformation: CloudFormationState;
+  sts: StsState;
 }
 
 export function emptyState(): SandboxState {
-  return { version: 1, kms: {}, s3: { buckets: {} }, rds: {}, cloudformation: {} };
+  return { version: 1, kms: {}, s3: { buckets: {} }, rds: {}, cloudformation: {}, sts: { sessions: {} } };
 }
 
 /** Returns `root[account][region]`, creating it with `make` on first use. */

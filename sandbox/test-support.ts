@@ -3,7 +3,8 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
-import { STSClient } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { ENVIRONMENT_TAG_KEY, PLATFORM_ROLE_ARN } from "./identities";
 import { type RunningSandbox, type SandboxOptions, startSandbox } from "./server";
 
 export type Identity = "customer" | "other-customer" | "platform";
@@ -30,6 +31,40 @@ export function clientsFor(url: string, identity: Identity | string, region = "u
     sts: new STSClient(config),
     cloudformation: new CloudFormationClient(config),
   };
+}
+
+export function clientsWithCredentials(url: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region = "us-east-1"): ClientSet {
+  const config = { region, endpoint: url, credentials, maxAttempts: 1 };
+  return {
+    kms: new KMSClient(config),
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    rds: new RDSClient(config),
+    sts: new STSClient(config),
+    cloudformation: new CloudFormationClient(config),
+  };
+}
+
+/**
+ * The platform as the portal runs it: its base identity (`platform`) assumes the platform role
+ * with the session tag `byok-environment=<environmentId>`; `tags: {}` opens an untagged session.
+ */
+export async function platformSession(url: string, environmentId: string, region = "us-east-1", tags?: Record<string, string>): Promise<ClientSet> {
+  const base = clientsFor(url, "platform", region);
+  try {
+    const sessionTags = tags ?? { [ENVIRONMENT_TAG_KEY]: environmentId };
+    const out = await base.sts.send(
+      new AssumeRoleCommand({
+        RoleArn: PLATFORM_ROLE_ARN,
+        RoleSessionName: `byok-env-${environmentId}`,
+        Tags: Object.entries(sessionTags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("AssumeRole returned no credentials");
+    return clientsWithCredentials(url, { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken }, region);
+  } finally {
+    base.sts.destroy();
+  }
 }
 
 export async function startTestSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {

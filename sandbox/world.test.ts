@@ -2,11 +2,17 @@
 import { describe, expect, test } from "vitest";
 import type { AccessCheck } from "./authorize";
 import { ServiceError } from "./errors";
-import { principalForAccessKey } from "./identities";
+import { PLATFORM_ROLE_ARN, principalForAccessKey, roleByArn, rolePrincipal } from "./identities";
 import { emptyState } from "./state";
 import { type CallContext, type Service, World, invoke, operation } from "./world";
 
 function context(accessKeyId: string): CallContext {
+  if (accessKeyId === "platform-session") {
+    const role = roleByArn(PLATFORM_ROLE_ARN);
+    if (!role) throw new Error("fixture: no platform role");
+    const session = { accessKeyId: "ASIATEST", sessionName: "byok-env-test", tags: { "byok-environment": "test" }, transitiveTagKeys: [] };
+    return { principal: rolePrincipal(role, session), region: "eu-west-1", requestId: "req-1" };
+  }
   const principal = principalForAccessKey(accessKeyId);
   if (!principal) throw new Error(`fixture: no principal ${accessKeyId}`);
   return { principal, region: "eu-west-1", requestId: "req-1" };
@@ -41,7 +47,7 @@ describe("invoke", () => {
     const steps: string[] = [];
     const world = new World(emptyState(), { rdsCreateDelayMs: 0 });
     const service = recordingService(steps, () => [{ action: "s3:GetObject", resource: "arn:aws:s3:::b/k" }]);
-    expect(await invoke(world, service, "Touch", {}, context("platform"))).toEqual({ ok: true });
+    expect(await invoke(world, service, "Touch", {}, context("platform-session"))).toEqual({ ok: true });
     expect(steps).toEqual(["resolve", "run"]);
   });
 
@@ -52,11 +58,11 @@ describe("invoke", () => {
       { action: "s3:GetObject", resource: "arn:aws:s3:::b/k" },
       { action: "ec2:RunInstances", resource: "*" },
     ], true);
-    await expect(invoke(world, service, "Touch", {}, context("platform"))).rejects.toMatchObject({
+    await expect(invoke(world, service, "Touch", {}, context("platform-session"))).rejects.toMatchObject({
       code: "AccessDenied",
       status: 403,
       message:
-        "User: arn:aws:sts::210987654321:assumed-role/byok-platform/portal is not authorized to perform: ec2:RunInstances on resource: * because no identity-based policy allows the ec2:RunInstances action",
+        "User: arn:aws:sts::210987654321:assumed-role/byok-platform/byok-env-test is not authorized to perform: ec2:RunInstances on resource: * because no identity-based policy allows the ec2:RunInstances action",
     });
     expect(steps).toEqual(["resolve"]);
     expect(world.trail.map((e) => [e.service, e.action, e.result, e.errorCode])).toEqual([["test", "Touch", "denied", "AccessDenied"]]);

@@ -122,8 +122,14 @@ export class World {
     return this.store ? this.store.commit(this) : Promise.resolve();
   }
 
+  /**
+   * Clears keys, buckets, clusters, stacks, the trail and faults. Role sessions already issued
+   * stay valid until they expire, like credentials a running portal holds (and has cached).
+   */
   reset(): void {
+    const sessions = this.state.sts.sessions;
     this.state = emptyState();
+    this.state.sts.sessions = sessions;
     this.trail = [];
     this.faults.clear();
     this.changed();

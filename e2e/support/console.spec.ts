@@ -1,17 +1,18 @@
 import AxeBuilder from "@axe-core/playwright";
 import { customerWorkspace } from "../fixtures/aws-cli";
-import { createKeyWithStatements } from "../fixtures/customer-keys";
+import { createKeyWithStatements, PREFLIGHT_STATEMENT_ID, statementsOnly } from "../fixtures/customer-keys";
 import { demoUsers, expect, signIn, test, withDatabase } from "../fixtures/portal";
 import { createFromReview, fillKeyArns, startByokDraft, statements, waitForStatus } from "../fixtures/wizard";
 
 test("support finds a failed Acme environment by key ARN, sees the KMS error, retries, and both timelines show it", async ({ browser }) => {
   test.setTimeout(180_000);
-  // The customer's S3 key lacks the platform statement, so provisioning fails at object storage.
+  // The customer's S3 key carries only the read-only statement: the key-ARN step can describe
+  // it, S3 cannot use it, so provisioning fails at object storage.
   const customer = await (await browser.newContext()).newPage();
   const workspace = customerWorkspace();
   await signIn(customer, demoUsers.acme.email);
   await startByokDraft(customer, `Support ${Date.now().toString(36)}`);
-  const s3KeyArn = await createKeyWithStatements(workspace, "eu-west-1", []);
+  const s3KeyArn = await createKeyWithStatements(workspace, "eu-west-1", statementsOnly(await statements(customer, "S3 key statements"), [PREFLIGHT_STATEMENT_ID]));
   const rdsKeyArn = await createKeyWithStatements(workspace, "eu-west-1", await statements(customer, "Aurora (RDS) key statements"));
   await customer.getByRole("button", { name: "Next" }).click();
   await fillKeyArns(customer, s3KeyArn, rdsKeyArn);

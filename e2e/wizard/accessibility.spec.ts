@@ -1,7 +1,18 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Locator, Page } from "@playwright/test";
+import { customerWorkspace } from "../fixtures/aws-cli";
+import { createKeyWithStatements } from "../fixtures/customer-keys";
 import { demoUsers, expect, signIn, test } from "../fixtures/portal";
-import { startByokDraft } from "../fixtures/wizard";
+import { startByokDraft, statements } from "../fixtures/wizard";
+
+/** The draft's two keys, made as the customer with the statements the keys step shows. */
+async function realKeys(page: Page): Promise<{ s3KeyArn: string; rdsKeyArn: string }> {
+  const workspace = customerWorkspace();
+  return {
+    s3KeyArn: await createKeyWithStatements(workspace, "eu-west-1", await statements(page, "S3 key statements")),
+    rdsKeyArn: await createKeyWithStatements(workspace, "eu-west-1", await statements(page, "Aurora (RDS) key statements")),
+  };
+}
 
 async function expectNoSeriousViolations(page: Page, where: string) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -22,6 +33,7 @@ test("axe finds no serious or critical violation on sign-in, every wizard step a
   await expectNoSeriousViolations(page, "basics");
   const draftId = await startByokDraft(page, `A11y ${Date.now().toString(36)}`);
   await expectNoSeriousViolations(page, "create your keys: statements tab");
+  const keys = await realKeys(page);
   await page.getByRole("tab", { name: "CloudFormation template" }).click();
   await expectNoSeriousViolations(page, "create your keys: template tab");
   await page.getByRole("button", { name: "Next" }).click();
@@ -31,7 +43,11 @@ test("axe finds no serious or critical violation on sign-in, every wizard step a
   await expect(page.locator("#s3KeyArn-error")).toBeVisible();
   await expectNoSeriousViolations(page, "key ARNs with an error");
   await page.getByLabel("S3 key ARN").fill("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
-  await page.getByLabel("RDS key ARN").fill("arn:aws:kms:eu-west-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321");
+  await page.getByLabel("RDS key ARN").fill(keys.rdsKeyArn);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.locator("#s3KeyArn-error")).toContainText("No KMS key with this ARN exists");
+  await expectNoSeriousViolations(page, "key ARNs refused by the live check");
+  await page.getByLabel("S3 key ARN").fill(keys.s3KeyArn);
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page).toHaveURL(/\/review$/);
   await expectNoSeriousViolations(page, "review");
@@ -82,6 +98,9 @@ test("the wizard works by keyboard alone", async ({ page }) => {
   await expect(page.getByRole("button", { name: "Next" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/keys$/);
+  // The customer makes the keys in AWS meanwhile; back on the page, the keyboard starts from the top.
+  const keys = await realKeys(page);
+  await page.reload();
 
   // Tabs: one tab stop for the list, arrow keys between tabs.
   await pressUntilFocused(page, page.getByRole("tab", { name: "Key policy statements" }));
@@ -94,10 +113,10 @@ test("the wizard works by keyboard alone", async ({ page }) => {
   await expect(page).toHaveURL(/\/key-arns$/);
 
   await pressUntilFocused(page, page.getByLabel("S3 key ARN"));
-  await page.keyboard.type("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+  await page.keyboard.type(keys.s3KeyArn);
   await page.keyboard.press("Tab");
   await expect(page.getByLabel("RDS key ARN")).toBeFocused();
-  await page.keyboard.type("arn:aws:kms:eu-west-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321");
+  await page.keyboard.type(keys.rdsKeyArn);
   await page.keyboard.press("Tab");
   await expect(page.getByRole("button", { name: "Next" })).toBeFocused();
   await page.keyboard.press("Enter");

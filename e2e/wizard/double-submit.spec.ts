@@ -1,6 +1,8 @@
 import type { Page } from "@playwright/test";
 import { createCustomerOrganization, expect, signIn, test, withDatabase } from "../fixtures/portal";
-import { fillKeyArns, startByokDraft } from "../fixtures/wizard";
+import { customerWorkspace } from "../fixtures/aws-cli";
+import { createKeyWithStatements } from "../fixtures/customer-keys";
+import { fillKeyArns, startByokDraft, statements } from "../fixtures/wizard";
 
 /** The organization's environments and provisioning attempts (its own organization: no other spec writes there). */
 async function counts(organizationId: string) {
@@ -24,12 +26,12 @@ const toReview: Record<"vendor-managed" | "customer-managed", (page: Page) => Pr
   },
   "customer-managed": async (page) => {
     await startByokDraft(page, `Twice BYOK ${Date.now().toString(36)}`);
+    // Real keys with this environment's statements: the key-ARN step describes them.
+    const workspace = customerWorkspace();
+    const s3KeyArn = await createKeyWithStatements(workspace, "eu-west-1", await statements(page, "S3 key statements"));
+    const rdsKeyArn = await createKeyWithStatements(workspace, "eu-west-1", await statements(page, "Aurora (RDS) key statements"));
     await page.getByRole("button", { name: "Next" }).click();
-    await fillKeyArns(
-      page,
-      "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-      "arn:aws:kms:eu-west-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321",
-    );
+    await fillKeyArns(page, s3KeyArn, rdsKeyArn);
     await page.getByRole("button", { name: "Next" }).click();
   },
 };

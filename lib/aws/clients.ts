@@ -39,19 +39,29 @@ export const AWS_REQUEST_TIMEOUT_MS = 60_000;
 
 const cache = new Map<string, AwsClients>();
 
-export function awsClients(region: string): AwsClients {
+/** Credentials other than the default chain's: a role session's (lib/aws/environment-session.ts). */
+export type CredentialsProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
+
+/** How hard a set of clients tries: provisioning waits out trouble, a form's check answers quickly. */
+export interface ClientPatience {
+  maxAttempts: number;
+  requestTimeoutMs: number;
+}
+
+export const PROVISIONING_PATIENCE: ClientPatience = { maxAttempts: AWS_MAX_ATTEMPTS, requestTimeoutMs: AWS_REQUEST_TIMEOUT_MS };
+
+/** A new set of clients for a region; `credentials` unset: the SDK's default chain. */
+export function buildAwsClients(region: string, credentials?: CredentialsProvider, patience: ClientPatience = PROVISIONING_PATIENCE): AwsClients {
   const endpoint = env().awsEndpoint;
-  const cacheKey = `${region}|${endpoint ?? ""}`;
-  const cached = cache.get(cacheKey);
-  if (cached) return cached;
   const common = {
     region,
     retryMode: AWS_RETRY_MODE,
-    maxAttempts: AWS_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: AWS_CONNECTION_TIMEOUT_MS, requestTimeout: AWS_REQUEST_TIMEOUT_MS },
+    maxAttempts: patience.maxAttempts,
+    requestHandler: { connectionTimeout: AWS_CONNECTION_TIMEOUT_MS, requestTimeout: patience.requestTimeoutMs },
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
   };
-  const clients: AwsClients = {
+  return {
     region,
     // A custom endpoint (the sandbox, LocalStack) serves buckets by path, not by virtual host.
     s3: new S3Client({ ...common, forcePathStyle: endpoint !== undefined }),
@@ -59,6 +69,17 @@ export function awsClients(region: string): AwsClients {
     kms: new KMSClient(common),
     sts: new STSClient(common),
   };
+}
+
+/**
+ * The portal's own clients, under its base identity. On customer keys that identity can do
+ * nothing: it opens the environments' role sessions (environmentAwsClients) with its STS client.
+ */
+export function awsClients(region: string): AwsClients {
+  const cacheKey = `${region}|${env().awsEndpoint ?? ""}`;
+  const cached = cache.get(cacheKey);
+  if (cached) return cached;
+  const clients = buildAwsClients(region);
   cache.set(cacheKey, clients);
   return clients;
 }
@@ -72,4 +93,12 @@ export function destroyAwsClients(): void {
     clients.sts.destroy();
   }
   cache.clear();
+  destroyEnvironmentClients?.();
+}
+
+let destroyEnvironmentClients: (() => void) | undefined;
+
+/** environment-session.ts registers its cleanup here, so one destroyAwsClients() closes everything. */
+export function onDestroyAwsClients(cleanup: () => void): void {
+  destroyEnvironmentClients = cleanup;
 }

@@ -39,6 +39,7 @@ function expectedDeployArgv(input: CommandContext, tenantName?: string): string[
     `PlatformRoleArn=${input.platformRoleArn}`,
     `PlatformAccountId=${input.platformAccountId}`,
     `PlatformRegion=${input.region}`,
+    `EnvironmentId=${input.environmentId}`,
     `BucketNamePrefix=${input.bucketNamePrefix}`,
     ...(tenantName === undefined ? [] : [`TenantName=${tenantName}`]),
     "--region",
@@ -192,6 +193,7 @@ const validContext: fc.Arbitrary<AliasContext> = fc
   .record({
     region: fc.constantFrom("eu-west-1", "us-east-1", "ap-southeast-2", "us-gov-west-1"),
     roleName: fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,30}$/),
+    environmentId: fc.uuid().map((id) => id.toLowerCase()),
     bucketNamePrefix: fc.stringMatching(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/),
     stackName: fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,40}$/),
     templateFile: fc.option(fc.stringMatching(/^[A-Za-z0-9_.\/+@][A-Za-z0-9_.\/+@-]{0,30}$/), { nil: undefined }),
@@ -207,6 +209,7 @@ const validContext: fc.Arbitrary<AliasContext> = fc
         region: base.region,
         platformAccountId: "210987654321",
         platformRoleArn: `arn:${partition}:iam::210987654321:role/${base.roleName}`,
+        environmentId: base.environmentId,
         bucketNamePrefix: base.bucketNamePrefix,
         stackName: base.stackName,
         resourcePrefix: base.resourcePrefix,
@@ -218,7 +221,7 @@ const validContext: fc.Arbitrary<AliasContext> = fc
       };
     }),
   );
-const fields = ["region", "platformRoleArn", "bucketNamePrefix", "stackName", "templateFile", "profile", "tenantName", "resourcePrefix", "s3KeyArn", "rdsKeyArn"] as const;
+const fields = ["region", "platformRoleArn", "environmentId", "bucketNamePrefix", "stackName", "templateFile", "profile", "tenantName", "resourcePrefix", "s3KeyArn", "rdsKeyArn"] as const;
 const tamperedContext = fc
   .tuple(validContext, fc.constantFrom(...fields), hostile, fc.constantFrom("replace", "append", "prepend"))
   .map(([base, field, value, how]): AliasContext => {

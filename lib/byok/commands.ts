@@ -23,6 +23,7 @@ export interface CommandContext {
   region: string;
   platformRoleArn: string;
   platformAccountId: string;
+  environmentId: string;
   bucketNamePrefix: string;
   stackName: string;
   templateFile?: string;
@@ -83,6 +84,7 @@ function deploy(ctx: CommandContext, tenantName: string | undefined): string {
     region,
     platformAccountId: ctx.platformAccountId,
     platformRoleArn: ctx.platformRoleArn,
+    environmentId: ctx.environmentId,
     bucketNamePrefix: ctx.bucketNamePrefix,
     resourcePrefix: ctx.resourcePrefix,
     ...(tenantName === undefined ? {} : { tenantName }),
@@ -140,4 +142,24 @@ export function manualAliasCommands(ctx: CommandContext & { tenantName: string; 
   const tagResource = (targetKeyArn: string) =>
     formatCommand(["aws", "kms", "tag-resource"], [...profile, ["--region", region], ["--key-id", targetKeyArn], ["--tags", tag]]);
   return [createAlias(aliases.s3, s3KeyArn), createAlias(aliases.rds, rdsKeyArn), tagResource(s3KeyArn), tagResource(rdsKeyArn)];
+}
+
+/**
+ * The one-line commands that act on one of the customer's keys, for messages and fix panels.
+ * The ARN and Region are validated by the caller (a refused value becomes a placeholder there).
+ * The policy is read with `--query Policy --output text`: without it the CLI also prints the
+ * policy's name, and the file is no longer a policy put-key-policy takes back.
+ */
+export function keyCommands(keyArn: string, region: string) {
+  const key = `--key-id ${keyArn} --region ${region}`;
+  return {
+    describeState: `aws kms describe-key ${key} --query "KeyMetadata.[KeyState,DeletionDate,Arn]" --output text`,
+    describeType: `aws kms describe-key ${key} --query "KeyMetadata.[KeySpec,KeyUsage]" --output text`,
+    describe: `aws kms describe-key ${key}`,
+    enable: `aws kms enable-key ${key}`,
+    cancelDeletion: `aws kms cancel-key-deletion ${key}`,
+    enableRotation: `aws kms enable-key-rotation ${key}`,
+    getPolicy: (file = "current-key-policy.json") => `aws kms get-key-policy ${key} --policy-name default --query Policy --output text > ${file}`,
+    putPolicy: (file = "current-key-policy.json") => `aws kms put-key-policy ${key} --policy-name default --policy file://${file}`,
+  };
 }

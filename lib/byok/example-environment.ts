@@ -27,6 +27,7 @@ const EXAMPLE_PLATFORM_VALUES: Omit<PolicyContext, "customerAccountId"> = {
   region: EXAMPLE_ENVIRONMENT.region,
   platformAccountId: EXAMPLE_ENVIRONMENT.platformAccountId,
   platformRoleArn: EXAMPLE_ENVIRONMENT.platformRoleArn,
+  environmentId: EXAMPLE_ENVIRONMENT.environmentId,
   bucketNamePrefix: EXAMPLE_ENVIRONMENT.bucketNamePrefix,
 };
 

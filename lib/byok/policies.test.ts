@@ -1,6 +1,5 @@
-import { createValidatedPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
-import { allowedContextKeysForRequest, runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
+import { oracleVerdict, type OracleVerdict } from "@/lib/iam/__testing__/oracle";
 import { EXAMPLE_ENVIRONMENT, EXAMPLE_POLICY_CONTEXT } from "./example-environment";
 import {
   bucketArnPatterns,
@@ -14,30 +13,25 @@ import {
 import { InvalidByokValueError } from "./values";
 
 /**
- * Policy oracle: the rendered key policies evaluated by an independent IAM policy simulator.
- *
- * The simulator's validating entry point (`runSimulation`) drops context keys it cannot match to
- * the action, and it cannot match the templated `kms:EncryptionContext:<key>` keys, so it would
- * evaluate our bucket condition as if the context were missing. Each case therefore runs twice:
- * `runSimulation` without the encryption context proves every other key is known (none ignored),
- * the encryption-context key is checked against the action's templated keys, and the verdict
- * comes from `runUnsafeSimulation`, which evaluates the full context.
+ * Policy oracle: the rendered key policies evaluated by an independent IAM policy simulator
+ * (lib/iam/__testing__/oracle.ts says how).
  */
 
 const env = EXAMPLE_ENVIRONMENT;
 const ctx = EXAMPLE_POLICY_CONTEXT;
 
 const keyArns = { s3: env.s3KeyArn, rds: env.rdsKeyArn };
-const PLATFORM_SESSION = `arn:aws:sts::${env.platformAccountId}:assumed-role/byok-platform/portal`;
+const PLATFORM_SESSION = `arn:aws:sts::${env.platformAccountId}:assumed-role/byok-platform/byok-env-${env.environmentId}`;
+const OTHER_ENVIRONMENT_ID = "9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
+const ENVIRONMENT_TAG = "aws:PrincipalTag/byok-environment";
 const CUSTOMER_ADMIN = `arn:aws:iam::${env.customerAccountId}:role/KeyAdministrator`;
 const OTHER_ACCOUNT = "444455556666";
 const THIS_BUCKET_OBJECT = `arn:aws:s3:::${env.bucketNamePrefix}-data/tenants/objects/1.json`;
 const THIS_BUCKET = `arn:aws:s3:::${env.bucketNamePrefix}-data`;
 const OTHER_ENVIRONMENT_OBJECT = "arn:aws:s3:::stratus-9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d-data/objects/1.json";
 
-const allowEverything = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] };
 
-type Verdict = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
+type Verdict = OracleVerdict;
 
 interface OracleCase {
   name: string;
@@ -51,14 +45,24 @@ interface OracleCase {
   expected: Verdict;
 }
 
-const ENCRYPTION_CONTEXT_PREFIX = "kms:encryptioncontext:";
-
 function platformVia(service: "s3" | "rds", extra: Record<string, string | string[]> = {}) {
   return {
     "kms:ViaService": `${service}.${env.region}.amazonaws.com`,
     "aws:PrincipalAccount": env.platformAccountId,
     "kms:CallerAccount": env.platformAccountId,
     "aws:PrincipalArn": env.platformRoleArn,
+    [ENVIRONMENT_TAG]: env.environmentId,
+    ...extra,
+  };
+}
+
+/** The portal's preflight: DescribeKey and GetKeyRotationStatus called directly, not through a service. */
+function platformDirect(extra: Record<string, string | string[]> = {}) {
+  return {
+    "aws:PrincipalAccount": env.platformAccountId,
+    "kms:CallerAccount": env.platformAccountId,
+    "aws:PrincipalArn": env.platformRoleArn,
+    [ENVIRONMENT_TAG]: env.environmentId,
     ...extra,
   };
 }
@@ -68,50 +72,88 @@ const s3Context = (bucketArn: string) => ({
   "kms:EncryptionContextKeys": ["aws:s3:arn"],
 });
 
-/** `kms:encryptioncontext:${encryptioncontextkey}` matches `kms:encryptioncontext:aws:s3:arn`. */
-function matchesTemplatedKey(template: string, key: string): boolean {
-  const escape = (text: string) => text.replace(/[.*+?^$()|[\]\\{}]/g, "\\$&");
-  return new RegExp(`^${template.split(/\$\{[^}]+\}/).map(escape).join(".+")}$`).test(key);
+/** The simulator's verdict on one case (lib/iam/__testing__/oracle.ts). */
+function verdictOf(testCase: OracleCase): Promise<Verdict> {
+  return oracleVerdict(testCase.policy ?? keyPolicy(testCase.key, ctx), {
+    principal: testCase.principal,
+    action: testCase.action,
+    resource: keyArns[testCase.key],
+    resourceAccountId: env.customerAccountId,
+    context: testCase.context,
+    identityAllows: testCase.identityAllows,
+  });
 }
 
-async function verdictOf(testCase: OracleCase): Promise<Verdict> {
-  const document = testCase.policy ?? keyPolicy(testCase.key, ctx);
-  const resourcePolicy = createValidatedPolicy(document, validateResourcePolicy, { name: `${testCase.key}-key-policy` });
-  expect(resourcePolicy.errors).toEqual([]);
-  const simulation: Simulation = {
-    request: {
-      principal: testCase.principal,
-      action: testCase.action,
-      resource: { resource: keyArns[testCase.key], accountId: env.customerAccountId },
-      contextVariables: testCase.context,
+/** Every call the platform makes on each key, as it makes it for this environment. */
+const platformCalls: Array<{ label: string; key: "s3" | "rds"; action: string; context: Record<string, string | string[]> }> = [
+  ...(["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext"] as const).map((action) => ({
+    label: `${action} via S3`,
+    key: "s3" as const,
+    action,
+    context: platformVia("s3", s3Context(THIS_BUCKET_OBJECT)),
+  })),
+  { label: "kms:DescribeKey via S3", key: "s3", action: "kms:DescribeKey", context: platformVia("s3") },
+  { label: "kms:DescribeKey via RDS", key: "rds", action: "kms:DescribeKey", context: platformVia("rds") },
+  ...(["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"] as const).map((action) => ({
+    label: `${action} via RDS`,
+    key: "rds" as const,
+    action,
+    context: platformVia("rds", { "kms:GrantIsForAWSResource": "true" }),
+  })),
+  ...(["s3", "rds"] as const).flatMap((key) =>
+    (["kms:DescribeKey", "kms:GetKeyRotationStatus"] as const).map((action) => ({ label: `preflight ${action} (direct)`, key, action, context: platformDirect() })),
+  ),
+];
+
+const OTHER_ACCOUNT_SESSION = `arn:aws:sts::${OTHER_ACCOUNT}:assumed-role/byok-platform/byok-env-${env.environmentId}`;
+
+/**
+ * The environment pin: each platform call is allowed only from a session tagged with this
+ * environment; another environment's tag, no tag, or the same role name and tag in another
+ * account are refused.
+ */
+const tagPinCases: OracleCase[] = platformCalls.flatMap(({ label, key, action, context }): OracleCase[] => {
+  const { [ENVIRONMENT_TAG]: _own, ...untagged } = context;
+  return [
+    { name: `pin: ${label} on the ${key} key, this environment's session → allowed`, key, principal: PLATFORM_SESSION, action, context, expected: "Allowed" },
+    {
+      name: `pin: ${label} on the ${key} key, another environment's session → denied`,
+      key,
+      principal: `arn:aws:sts::${env.platformAccountId}:assumed-role/byok-platform/byok-env-${OTHER_ENVIRONMENT_ID}`,
+      action,
+      context: { ...context, [ENVIRONMENT_TAG]: OTHER_ENVIRONMENT_ID },
+      expected: "ImplicitlyDenied",
     },
-    identityPolicies: testCase.identityAllows === false ? [] : [{ name: "caller-identity-policy", policy: allowEverything }],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    resourcePolicy,
-  };
-
-  const encryptionContextKeys = Object.keys(testCase.context).filter((key) => key.toLowerCase().startsWith(ENCRYPTION_CONTEXT_PREFIX));
-  const otherContext = Object.fromEntries(Object.entries(testCase.context).filter(([key]) => !encryptionContextKeys.includes(key)));
-  const validated = await runSimulation({ ...simulation, request: { ...simulation.request, contextVariables: otherContext } }, {});
-  if (validated.resultType !== "single") throw new Error(`Simulation did not run as a single request: ${JSON.stringify(validated)}`);
-  expect(validated.result.ignoredContextKeys).toEqual([]);
-
-  const [service = "", actionName = ""] = testCase.action.split(":");
-  const templatedKeys = (await allowedContextKeysForRequest(service, actionName, keyArns[testCase.key], false, undefined)).filter((key) =>
-    key.includes("${"),
-  );
-  for (const key of encryptionContextKeys) {
-    const known = templatedKeys.some((template) => matchesTemplatedKey(template, key.toLowerCase()));
-    expect(known, `${key} is a context key of ${testCase.action}`).toBe(true);
-  }
-
-  const verdict = runUnsafeSimulation(simulation, {});
-  if (encryptionContextKeys.length === 0) expect(verdict).toBe(validated.overallResult);
-  return verdict;
-}
+    { name: `pin: ${label} on the ${key} key, an untagged session → denied`, key, principal: PLATFORM_SESSION, action, context: untagged, expected: "ImplicitlyDenied" },
+    {
+      name: `pin: ${label} on the ${key} key, the role's name and tag in another account → denied`,
+      key,
+      principal: OTHER_ACCOUNT_SESSION,
+      action,
+      context: {
+        ...context,
+        "aws:PrincipalAccount": OTHER_ACCOUNT,
+        "kms:CallerAccount": OTHER_ACCOUNT,
+        "aws:PrincipalArn": `arn:aws:iam::${OTHER_ACCOUNT}:role/byok-platform`,
+      },
+      expected: "ImplicitlyDenied",
+    },
+  ];
+});
 
 const oracleCases: OracleCase[] = [
+  ...tagPinCases,
+  // The preflight statement is read-only: nothing else is allowed directly.
+  ...(["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:GetKeyPolicy", "kms:ListResourceTags"] as const).flatMap((action): OracleCase[] =>
+    (["s3", "rds"] as const).map((key) => ({
+      name: `preflight: platform ${action} called directly on the ${key} key → denied`,
+      key,
+      principal: PLATFORM_SESSION,
+      action,
+      context: action === "kms:CreateGrant" ? platformDirect({ "kms:GrantIsForAWSResource": "true" }) : platformDirect(),
+      expected: "ImplicitlyDenied",
+    })),
+  ),
   // The S3 key, used by the platform through S3 for this environment's buckets.
   ...(["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext"] as const).map(
     (action): OracleCase => ({
@@ -206,7 +248,7 @@ const oracleCases: OracleCase[] = [
   {
     name: "the platform role's name in another account, via S3 → denied",
     key: "s3",
-    principal: `arn:aws:sts::${OTHER_ACCOUNT}:assumed-role/byok-platform/portal`,
+    principal: OTHER_ACCOUNT_SESSION,
     action: "kms:GenerateDataKey",
     context: {
       ...platformVia("s3", s3Context(THIS_BUCKET_OBJECT)),
@@ -235,7 +277,8 @@ const oracleCases: OracleCase[] = [
 
   // The Aurora key, used by the platform through RDS.
   { name: "platform DescribeKey via RDS → allowed", key: "rds", principal: PLATFORM_SESSION, action: "kms:DescribeKey", context: platformVia("rds"), expected: "Allowed" },
-  { name: "platform DescribeKey via S3 on the RDS key → denied", key: "rds", principal: PLATFORM_SESSION, action: "kms:DescribeKey", context: platformVia("s3"), expected: "ImplicitlyDenied" },
+  // DescribeKey is read-only: the preflight statement allows it for this environment's session whichever way it comes.
+  { name: "platform DescribeKey via S3 on the RDS key → allowed by the preflight statement", key: "rds", principal: PLATFORM_SESSION, action: "kms:DescribeKey", context: platformVia("s3"), expected: "Allowed" },
   { name: "platform Decrypt via RDS → denied (RDS decrypts through its grant)", key: "rds", principal: PLATFORM_SESSION, action: "kms:Decrypt", context: platformVia("rds"), expected: "ImplicitlyDenied" },
   { name: "platform GenerateDataKey via RDS → denied", key: "rds", principal: PLATFORM_SESSION, action: "kms:GenerateDataKey", context: platformVia("rds"), expected: "ImplicitlyDenied" },
   ...(["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"] as const).flatMap((action): OracleCase[] => [
@@ -277,7 +320,7 @@ const oracleCases: OracleCase[] = [
     key: "rds",
     principal: PLATFORM_SESSION,
     action: "kms:CreateGrant",
-    context: { "aws:PrincipalAccount": env.platformAccountId, "kms:GrantIsForAWSResource": "true" },
+    context: platformDirect({ "kms:GrantIsForAWSResource": "true" }),
     expected: "ImplicitlyDenied",
   },
 
@@ -331,8 +374,14 @@ const oracleCases: OracleCase[] = [
 ];
 
 describe("policy oracle (@cloud-copilot/iam-simulate)", () => {
-  it("has at least 25 cases with both verdicts", () => {
+  it("has at least 25 cases with both verdicts, and the pin cases cover every platform call on both keys", () => {
     expect(oracleCases.length).toBeGreaterThanOrEqual(25);
+    expect(platformCalls.filter((call) => call.key === "s3").map((call) => call.action)).toEqual(
+      expect.arrayContaining(s3KeyStatements(ctx).flatMap((statement) => statement.Action.filter((action) => !action.includes("*")))),
+    );
+    expect(platformCalls.filter((call) => call.key === "rds").map((call) => call.action)).toEqual(
+      expect.arrayContaining(rdsKeyStatements(ctx).flatMap((statement) => statement.Action)),
+    );
     expect(new Set(oracleCases.map((testCase) => testCase.name)).size).toBe(oracleCases.length);
     expect(oracleCases.some((testCase) => testCase.expected === "Allowed")).toBe(true);
     expect(oracleCases.some((testCase) => testCase.expected !== "Allowed")).toBe(true);
@@ -343,23 +392,15 @@ describe("policy oracle (@cloud-copilot/iam-simulate)", () => {
   });
 
   it("would notice a misspelled context key (the ignored-keys guard can fail)", async () => {
-    const resourcePolicy = createValidatedPolicy(keyPolicy("s3", ctx), validateResourcePolicy, { name: "s3-key-policy" });
-    const result = await runSimulation(
-      {
-        request: {
-          principal: PLATFORM_SESSION,
-          action: "kms:DescribeKey",
-          resource: { resource: keyArns.s3, accountId: env.customerAccountId },
-          contextVariables: { "kms:ViaServise": `s3.${env.region}.amazonaws.com`, "aws:PrincipalAccount": env.platformAccountId },
-        },
-        identityPolicies: [{ name: "caller-identity-policy", policy: allowEverything }],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        resourcePolicy,
-      },
-      {},
-    );
-    expect(result.resultType === "single" && result.result.ignoredContextKeys).toEqual(["kms:ViaServise"]);
+    const misspelt: OracleCase = {
+      name: "misspelt",
+      key: "s3",
+      principal: PLATFORM_SESSION,
+      action: "kms:DescribeKey",
+      context: { "kms:ViaServise": `s3.${env.region}.amazonaws.com`, "aws:PrincipalAccount": env.platformAccountId },
+      expected: "ImplicitlyDenied",
+    };
+    await expect(verdictOf(misspelt)).rejects.toThrow(/ignored context keys of kms:DescribeKey: kms:ViaServise/);
   });
 
   it("would deny DescribeKey via S3 if the bucket condition sat on it (why the S3 statement is split)", async () => {
@@ -380,8 +421,25 @@ describe("statements", () => {
     const text = JSON.stringify([...s3KeyStatements(ctx), ...rdsKeyStatements(ctx), keyPolicy("s3", ctx), keyPolicy("rds", ctx)]);
     expect(text).not.toMatch(/\$\{|<[a-z-]+>|undefined/i);
     for (const statement of [...s3KeyStatements(ctx), ...rdsKeyStatements(ctx)]) {
-      expect(statement.Sid).toMatch(/^AllowPlatform(S3|Rds)[A-Za-z]+$/);
+      expect(statement.Sid).toMatch(/^AllowPlatform(S3|Rds|Key)[A-Za-z]+$/);
       expect(statement.Principal).toEqual({ AWS: env.platformRoleArn });
+    }
+  });
+
+  it("require this environment's session tag and the platform account in every platform statement", () => {
+    for (const statement of [...s3KeyStatements(ctx), ...rdsKeyStatements(ctx)]) {
+      expect(statement.Condition?.StringEquals).toMatchObject({ [ENVIRONMENT_TAG]: env.environmentId, "aws:PrincipalAccount": env.platformAccountId });
+    }
+    const other = s3KeyStatements({ ...ctx, environmentId: OTHER_ENVIRONMENT_ID });
+    expect(other.map((statement) => statement.Condition?.StringEquals?.[ENVIRONMENT_TAG])).toEqual([OTHER_ENVIRONMENT_ID, OTHER_ENVIRONMENT_ID, OTHER_ENVIRONMENT_ID]);
+  });
+
+  it("end each key's statements with the read-only preflight statement, called directly (no kms:ViaService)", () => {
+    for (const statements of [s3KeyStatements(ctx), rdsKeyStatements(ctx)]) {
+      const preflight = statements.at(-1);
+      expect(preflight?.Sid).toBe("AllowPlatformKeyPreflight");
+      expect(preflight?.Action).toEqual(["kms:DescribeKey", "kms:GetKeyRotationStatus"]);
+      expect(preflight?.Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": env.platformAccountId, [ENVIRONMENT_TAG]: env.environmentId } });
     }
   });
 
@@ -410,6 +468,9 @@ describe("statements", () => {
     ["a malformed platform account", { platformAccountId: "21098765432" }],
     ["the customer account equal to the platform's", { customerAccountId: "210987654321" }],
     ["an unknown partition", { partition: "aws-moon" }],
+    ["an environment id with a wildcard", { environmentId: "0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f9*" }],
+    ["an environment id in upper case", { environmentId: "0F3C6B2E-8D1A-4C5E-9B7F-2A6D8E4C1F90" }],
+    ["no environment id", { environmentId: "" }],
   ])("refuse %s", (_name, override) => {
     expect(() => keyPolicy("s3", { ...ctx, ...override })).toThrow(InvalidByokValueError);
   });

@@ -1,6 +1,8 @@
 import {
+  ENVIRONMENT_TAG_CONDITION_KEY,
   requireAccountId,
   requireBucketNamePrefix,
+  requireEnvironmentId,
   requirePartition,
   requirePlatformRoleArn,
   requireRegion,
@@ -18,6 +20,8 @@ export interface PolicyContext {
   region: string;
   platformAccountId: string;
   platformRoleArn: string;
+  /** The environment the keys are for: the platform's sessions for it carry it as a session tag. */
+  environmentId: string;
   /** `<resource prefix>-<environment id>`; the environment's buckets are `<this>-<suffix>`. */
   bucketNamePrefix: string;
   customerAccountId?: string;
@@ -48,6 +52,7 @@ export interface StatementValues {
   region: string;
   platformAccountId: string;
   platformRoleArn: string;
+  environmentId: string;
   bucketNamePrefix: string;
 }
 
@@ -56,6 +61,7 @@ export const STATEMENT_IDS = {
   s3DescribeKey: "AllowPlatformS3DescribeKey",
   rdsDescribeKey: "AllowPlatformRdsDescribeKey",
   rdsGrants: "AllowPlatformRdsGrants",
+  preflight: "AllowPlatformKeyPreflight",
   accountRoot: "Enable IAM User Permissions",
 } as const;
 
@@ -67,10 +73,38 @@ export function bucketArnPatterns(partition: string, bucketNamePrefix: string): 
   return [`arn:${partition}:s3:::${bucketNamePrefix}-*`, `arn:${partition}:s3:::${bucketNamePrefix}-*/*`];
 }
 
+/**
+ * Every platform statement holds only for the platform's sessions for this environment: the
+ * portal opens them tagged `byok-environment=<environment id>`, so a key made for one
+ * environment is useless to the platform while it works for any other environment, whoever
+ * pastes the key's ARN there.
+ */
+function platformForEnvironment(values: StatementValues): Record<string, string> {
+  return {
+    "aws:PrincipalAccount": values.platformAccountId,
+    [ENVIRONMENT_TAG_CONDITION_KEY]: values.environmentId,
+  };
+}
+
 function viaPlatform(service: "s3" | "rds", values: StatementValues): Record<string, string> {
   return {
     "kms:ViaService": `${service}.${values.region}.amazonaws.com`,
-    "aws:PrincipalAccount": values.platformAccountId,
+    ...platformForEnvironment(values),
+  };
+}
+
+/**
+ * Read-only and direct (not through S3 or RDS): the portal describes the key and reads its
+ * rotation status to check it before anything is made, and later to watch its health.
+ */
+function preflightStatement(values: StatementValues): PolicyStatement {
+  return {
+    Sid: STATEMENT_IDS.preflight,
+    Effect: "Allow",
+    Principal: { AWS: values.platformRoleArn },
+    Action: ["kms:DescribeKey", "kms:GetKeyRotationStatus"],
+    Resource: "*",
+    Condition: { StringEquals: platformForEnvironment(values) },
   };
 }
 
@@ -85,13 +119,14 @@ export function buildS3KeyStatements(values: StatementValues): PolicyStatement[]
       Resource: "*",
       Condition: {
         StringEquals: viaPlatform("s3", values),
-        // Pins the key to this environment's buckets, so the platform cannot be talked into
-        // using it for another tenant's bucket by someone who pasted this key's ARN.
+        // Pins the key to this environment's buckets as well, so even a session for this
+        // environment cannot use it for any other bucket.
         StringLike: { "kms:EncryptionContext:aws:s3:arn": bucketArnPatterns(values.partition, values.bucketNamePrefix) },
       },
     },
     // DescribeKey carries no encryption context, so the bucket condition above would deny it.
     describeKeyStatement(STATEMENT_IDS.s3DescribeKey, "s3", values),
+    preflightStatement(values),
   ];
 }
 
@@ -124,6 +159,7 @@ export function buildRdsKeyStatements(values: StatementValues): PolicyStatement[
         Bool: { "kms:GrantIsForAWSResource": "true" },
       },
     },
+    preflightStatement(values),
   ];
 }
 
@@ -153,6 +189,7 @@ export function checkPolicyContext(ctx: PolicyContext): StatementValues & { cust
     region: requireRegion(ctx.region),
     platformAccountId,
     platformRoleArn: requirePlatformRoleArn(ctx.platformRoleArn, { partition, platformAccountId }),
+    environmentId: requireEnvironmentId(ctx.environmentId),
     bucketNamePrefix: requireBucketNamePrefix(ctx.bucketNamePrefix),
   };
   if (ctx.customerAccountId === undefined) return values;
@@ -168,7 +205,7 @@ export function s3KeyStatements(ctx: PolicyContext): PolicyStatement[] {
   return buildS3KeyStatements(checkPolicyContext(ctx));
 }
 
-/** The two statements for the Aurora (RDS) key, every placeholder filled in. */
+/** The three statements for the Aurora (RDS) key, every placeholder filled in. */
 export function rdsKeyStatements(ctx: PolicyContext): PolicyStatement[] {
   return buildRdsKeyStatements(checkPolicyContext(ctx));
 }

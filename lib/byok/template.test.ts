@@ -289,6 +289,7 @@ describe("template behaviour when deployed (Ref/GetAtt/Sub/If evaluated)", () =>
       region: "us-east-1",
       platformAccountId: "999988887777",
       platformRoleArn: "arn:aws:iam::999988887777:role/path/other-platform",
+      environmentId: "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
       bucketNamePrefix: "acme-123",
       customerAccountId: env.customerAccountId,
     };
@@ -296,6 +297,7 @@ describe("template behaviour when deployed (Ref/GetAtt/Sub/If evaluated)", () =>
       PlatformRoleArn: other.platformRoleArn,
       PlatformAccountId: other.platformAccountId,
       PlatformRegion: other.region,
+      EnvironmentId: other.environmentId,
       BucketNamePrefix: other.bucketNamePrefix,
     });
     expect(deployment.resources.S3Key?.Properties.KeyPolicy).toEqual(keyPolicy("s3", other));
@@ -347,6 +349,7 @@ describe("template behaviour when deployed (Ref/GetAtt/Sub/If evaluated)", () =>
       PlatformRoleArn: env.platformRoleArn,
       PlatformAccountId: env.platformAccountId,
       PlatformRegion: env.region,
+      EnvironmentId: env.environmentId,
       BucketNamePrefix: env.bucketNamePrefix,
       TenantName: "",
     });
@@ -360,6 +363,9 @@ describe("template behaviour when deployed (Ref/GetAtt/Sub/If evaluated)", () =>
     ["PlatformAccountId", "2109876543210"],
     ["PlatformRoleArn", "arn:aws:iam::210987654321:user/byok-platform"],
     ["BucketNamePrefix", "stratus-*"],
+    ["EnvironmentId", "*"],
+    ["EnvironmentId", "0F3C6B2E-8D1A-4C5E-9B7F-2A6D8E4C1F90"],
+    ["EnvironmentId", "0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f9?"],
     ["BucketNamePrefix", "Stratus-abc"],
   ])("a bad %s (%j) fails in CloudFormation through AllowedPattern", (parameter, value) => {
     expect(() => deploy(template, { [parameter]: value })).toThrow(`Parameter ${parameter} failed to satisfy constraint`);
@@ -377,11 +383,12 @@ const validDefaults: fc.Arbitrary<TemplateDefaults> = fc.record({
   region: fc.constantFrom("eu-west-1", "us-east-1", "ap-southeast-2", "eu-central-1"),
   platformAccountId: fc.constant("210987654321"),
   platformRoleArn: fc.stringMatching(/^[a-z][a-z0-9+=,.@_-]{0,20}$/).map((name) => `arn:aws:iam::210987654321:role/${name}`),
+  environmentId: fc.uuid().map((id) => id.toLowerCase()),
   bucketNamePrefix: fc.stringMatching(/^[a-z][a-z0-9-]{1,20}[a-z0-9]$/),
   resourcePrefix: fc.stringMatching(/^[b-z][a-z0-9]{1,14}$/),
   tenantName: fc.option(fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?$/), { nil: undefined }),
 });
-const fieldNames = ["region", "platformAccountId", "platformRoleArn", "bucketNamePrefix", "resourcePrefix", "tenantName"] as const;
+const fieldNames = ["region", "platformAccountId", "platformRoleArn", "environmentId", "bucketNamePrefix", "resourcePrefix", "tenantName"] as const;
 const tamperedDefaults = fc
   .tuple(validDefaults, fc.constantFrom(...fieldNames), hostile, fc.boolean())
   .map(([base, field, value, append]): TemplateDefaults => ({ ...base, [field]: append ? `${base[field] ?? ""}${value}` : value }));
@@ -407,7 +414,7 @@ describe("template properties", () => {
           expect(error).toBeInstanceOf(InvalidByokValueError);
           return;
         }
-        const values = [input.region, input.platformAccountId, input.platformRoleArn, input.bucketNamePrefix, input.resourcePrefix, input.tenantName ?? ""];
+        const values = [input.region, input.platformAccountId, input.platformRoleArn, input.environmentId, input.bucketNamePrefix, input.resourcePrefix, input.tenantName ?? ""];
         for (const value of values) expect(value).not.toMatch(/[\n\r"'`]|\$\(/);
         const parsed = parseCloudFormationYaml(text, "1.1");
         expect(parsed).toEqual(parseCloudFormationYaml(text, "1.2"));
@@ -415,6 +422,7 @@ describe("template properties", () => {
           PlatformRoleArn: input.platformRoleArn,
           PlatformAccountId: input.platformAccountId,
           PlatformRegion: input.region,
+          EnvironmentId: input.environmentId,
           BucketNamePrefix: input.bucketNamePrefix,
           TenantName: input.tenantName ?? "",
         });

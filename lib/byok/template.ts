@@ -3,10 +3,12 @@ import { buildKeyPolicy, type KeyKind, type StatementValues } from "./policies";
 import {
   accountIdPattern,
   bucketNamePrefixPattern,
+  environmentIdPattern,
   iamRoleArnPattern,
   regionPattern,
   requireAccountId,
   requireBucketNamePrefix,
+  requireEnvironmentId,
   requirePartition,
   requirePlatformRoleArn,
   requireRegion,
@@ -29,6 +31,7 @@ export interface TemplateDefaults {
   region: string;
   platformAccountId: string;
   platformRoleArn: string;
+  environmentId: string;
   bucketNamePrefix: string;
   resourcePrefix: string;
   tenantName?: string;
@@ -68,6 +71,7 @@ export const TEMPLATE_PARAMETERS = {
   platformRoleArn: "PlatformRoleArn",
   platformAccountId: "PlatformAccountId",
   region: "PlatformRegion",
+  environmentId: "EnvironmentId",
   bucketNamePrefix: "BucketNamePrefix",
   tenantName: "TenantName",
 } as const;
@@ -99,6 +103,7 @@ export function checkTemplateDefaults(defaults: TemplateDefaults): Required<Omit
     region: requireRegion(defaults.region),
     platformAccountId,
     platformRoleArn: requirePlatformRoleArn(defaults.platformRoleArn, { partition, platformAccountId }),
+    environmentId: requireEnvironmentId(defaults.environmentId),
     bucketNamePrefix: requireBucketNamePrefix(defaults.bucketNamePrefix),
     resourcePrefix: requireResourcePrefix(defaults.resourcePrefix),
     tenantName: defaults.tenantName === undefined || defaults.tenantName === "" ? "" : requireTenantName(defaults.tenantName),
@@ -112,6 +117,7 @@ export function templateParameterValues(defaults: TemplateDefaults): Record<stri
     [TEMPLATE_PARAMETERS.platformRoleArn]: checked.platformRoleArn,
     [TEMPLATE_PARAMETERS.platformAccountId]: checked.platformAccountId,
     [TEMPLATE_PARAMETERS.region]: checked.region,
+    [TEMPLATE_PARAMETERS.environmentId]: checked.environmentId,
     [TEMPLATE_PARAMETERS.bucketNamePrefix]: checked.bucketNamePrefix,
     ...(checked.tenantName === "" ? {} : { [TEMPLATE_PARAMETERS.tenantName]: checked.tenantName }),
   };
@@ -125,6 +131,7 @@ const statementReferences: StatementValues = {
   region: `\${${TEMPLATE_PARAMETERS.region}}`,
   platformAccountId: `\${${TEMPLATE_PARAMETERS.platformAccountId}}`,
   platformRoleArn: `\${${TEMPLATE_PARAMETERS.platformRoleArn}}`,
+  environmentId: `\${${TEMPLATE_PARAMETERS.environmentId}}`,
   bucketNamePrefix: `\${${TEMPLATE_PARAMETERS.bucketNamePrefix}}`,
 };
 const customerAccountReference = "${AWS::AccountId}";
@@ -215,6 +222,14 @@ export function keysTemplateModel(defaults: TemplateDefaults): CloudFormationTem
         Default: values.region,
         AllowedPattern: allowed(regionPattern),
         ConstraintDescription: "must be an AWS Region code such as eu-west-1",
+      },
+      [TEMPLATE_PARAMETERS.environmentId]: {
+        Type: "String",
+        Description:
+          "The id of the environment these keys are for. The platform uses the keys only from its sessions for this environment, so nobody can make it use them for another one. Use the value shown in the portal.",
+        Default: values.environmentId,
+        AllowedPattern: allowed(environmentIdPattern),
+        ConstraintDescription: "must be the environment id shown in the portal (a lower-case UUID)",
       },
       [TEMPLATE_PARAMETERS.bucketNamePrefix]: {
         Type: "String",

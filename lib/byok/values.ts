@@ -47,6 +47,18 @@ export const profileNamePattern = /^[A-Za-z0-9_][A-Za-z0-9_.+@-]{0,63}$/;
 export const templateFilePattern = /^[A-Za-z0-9_./+@][A-Za-z0-9_./+@-]{0,1023}$/;
 
 export const uuidKeyIdPattern = whole(uuidKeyIdSource);
+
+/**
+ * The platform's environment ids: lower-case UUIDs. The value of the `byok-environment` session
+ * tag every platform statement requires; no wildcard characters, since it also names buckets.
+ */
+export const environmentIdPattern = whole(uuidKeyIdSource);
+
+/** The session tag the platform's role sessions carry: the id of the environment they act for. */
+export const ENVIRONMENT_TAG_KEY = "byok-environment";
+
+/** The condition key that pins a platform statement to one environment's sessions. */
+export const ENVIRONMENT_TAG_CONDITION_KEY = `aws:PrincipalTag/${ENVIRONMENT_TAG_KEY}`;
 export const multiRegionKeyIdPattern = whole(multiRegionKeyIdSource);
 
 /**
@@ -98,6 +110,9 @@ export const requireResourcePrefix = (value: unknown, field = "resource prefix")
   if (prefix.startsWith("aws")) throw new InvalidByokValueError(field, value, "a prefix that does not start with aws (reserved by AWS)");
   return prefix;
 };
+
+export const requireEnvironmentId = (value: unknown, field = "environment id") =>
+  requireMatch(field, value, environmentIdPattern, "a lower-case UUID such as 0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90");
 
 export const requireBucketNamePrefix = (value: unknown, field = "bucket name prefix") =>
   requireMatch(field, value, bucketNamePrefixPattern, "3-55 lower-case letters, digits or hyphens, starting with a letter");

@@ -17,6 +17,7 @@ export function byokMaterial(environment: { id: string; region: string; tenantNa
     region: environment.region,
     platformAccountId: config.platformAccountId,
     platformRoleArn: config.platformRoleArn,
+    environmentId: environment.id,
     bucketNamePrefix,
   };
   const commandContext: CommandContext = {
@@ -34,7 +35,7 @@ export function byokMaterial(environment: { id: string; region: string; tenantNa
     },
     bucketNamePrefix,
     stackName: commandContext.stackName,
-    filled: [config.platformRoleArn, config.platformAccountId, environment.region, bucketNamePrefix],
+    filled: [config.platformRoleArn, config.platformAccountId, environment.region, environment.id, bucketNamePrefix],
     s3Statements: statementsForPasting(s3KeyStatements(policyContext)),
     rdsStatements: statementsForPasting(rdsKeyStatements(policyContext)),
     deployCommand: deployCommand(commandContext),

@@ -1,4 +1,5 @@
 import "server-only";
+import type { Prisma } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
 import type { CustomerCaller } from "@/lib/auth/caller";
 import { keyArnsSchema } from "@/lib/byok/arns";
@@ -6,6 +7,7 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, fieldErrorsOf } from "@/lib/errors";
 import { getEnvironment } from "./get-environment";
+import { AWS_UNAVAILABLE_MESSAGE, checkKeysLive } from "./key-checks";
 import {
   stepIndex,
   type BasicsInput,
@@ -25,12 +27,49 @@ function laterStep(current: string, done: WizardStep): WizardStep {
   return stepIndex(current) >= stepIndex(done) ? (current as WizardStep) : done;
 }
 
+const ALREADY_SUBMITTED = "This environment has already been submitted; its settings can no longer change.";
+
 async function editableDraft(caller: CustomerCaller, input: EnvironmentRef) {
   const draft = await getEnvironment(caller, input);
-  if (draft.status !== "DRAFT") {
-    throw new AppError("CONFLICT", "This environment has already been submitted; its settings can no longer change.");
-  }
+  if (draft.status !== "DRAFT") throw new AppError("CONFLICT", ALREADY_SUBMITTED);
   return draft;
+}
+
+type LockedDraft = Awaited<ReturnType<typeof lockRow>>;
+
+async function lockRow(tx: Prisma.TransactionClient, id: string, organizationId: string) {
+  // The row lock serializes every wizard edit and the submit of one draft: each reads the
+  // draft, decides and writes in one transaction, so what submit audits is what it provisions.
+  const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM environment WHERE id = ${id}::uuid AND "organizationId" = ${organizationId} FOR UPDATE`;
+  if (locked.length === 0) throw new AppError("NOT_FOUND");
+  return tx.environment.findUniqueOrThrow({ where: { id } });
+}
+
+/**
+ * Runs `change` on the caller's draft, locked (SELECT … FOR UPDATE) for the whole transaction;
+ * refuses once it has been submitted.
+ */
+export async function withLockedDraft<T>(
+  caller: CustomerCaller,
+  input: EnvironmentRef,
+  change: (tx: Prisma.TransactionClient, draft: LockedDraft) => Promise<T>,
+): Promise<T> {
+  const { id } = await getEnvironment(caller, input);
+  return db().$transaction(async (tx) => {
+    const draft = await lockRow(tx, id, caller.organizationId);
+    if (draft.status !== "DRAFT") throw new AppError("CONFLICT", ALREADY_SUBMITTED);
+    return change(tx, draft);
+  });
+}
+
+/** The same lock for submit, which must see a submitted draft rather than refuse it. */
+export async function withLockedEnvironment<T>(
+  caller: CustomerCaller,
+  input: EnvironmentRef,
+  run: (tx: Prisma.TransactionClient, environment: LockedDraft) => Promise<T>,
+): Promise<T> {
+  const { id } = await getEnvironment(caller, input);
+  return db().$transaction(async (tx) => run(tx, await lockRow(tx, id, caller.organizationId)));
 }
 
 function auditActor(caller: CustomerCaller) {
@@ -61,9 +100,8 @@ export async function createEnvironmentDraft(caller: CustomerCaller, input: Basi
 }
 
 export async function updateDraftBasics(caller: CustomerCaller, input: EnvironmentRef & BasicsInput) {
-  const draft = await editableDraft(caller, input);
-  const regionChanged = input.region !== draft.region;
-  return db().$transaction(async (tx) => {
+  return withLockedDraft(caller, input, async (tx, draft) => {
+    const regionChanged = input.region !== draft.region;
     const updated = await tx.environment.update({
       where: { id: draft.id },
       data: {
@@ -86,9 +124,8 @@ export async function updateDraftBasics(caller: CustomerCaller, input: Environme
 }
 
 export async function chooseEncryption(caller: CustomerCaller, input: EnvironmentRef & EncryptionInput) {
-  const draft = await editableDraft(caller, input);
   const mode = input.encryptionMode;
-  return db().$transaction(async (tx) => {
+  return withLockedDraft(caller, input, async (tx, draft) => {
     const updated = await tx.environment.update({
       where: { id: draft.id },
       data: {
@@ -111,9 +148,19 @@ export async function chooseEncryption(caller: CustomerCaller, input: Environmen
 
 /** The customer has read the key instructions ("Create your keys" → Next). */
 export async function acknowledgeKeyInstructions(caller: CustomerCaller, input: EnvironmentRef) {
-  const draft = await editableDraft(caller, input);
-  if (draft.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
-  return db().environment.update({ where: { id: draft.id }, data: { wizardStep: laterStep(draft.wizardStep, "keys") } });
+  return withLockedDraft(caller, input, async (tx, draft) => {
+    if (draft.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
+    const updated = await tx.environment.update({ where: { id: draft.id }, data: { wizardStep: laterStep(draft.wizardStep, "keys") } });
+    // Last in the transaction: audit appends are serialized until commit (lib/audit).
+    await recordAudit(tx, {
+      organizationId: caller.organizationId,
+      environmentId: draft.id,
+      actor: { type: "user", userId: caller.userId },
+      action: "environment.draft.keys_acknowledged",
+      ipAddress: caller.ipAddress,
+    });
+    return updated;
+  });
 }
 
 /** What a key ARN of an environment in this region is checked against (the form gets the same). */
@@ -124,37 +171,68 @@ export function keyArnContext(region: string) {
 
 /**
  * The key ARNs are checked here, not by the pipeline's schema: the rules depend on the
- * draft's region, which only the stored draft knows.
+ * draft's region, which only the stored draft knows. Format first, then the live checks
+ * through the environment's own platform session (lib/environments/key-checks.ts), outside
+ * any transaction; the write then locks the draft and makes sure nothing the checks relied on
+ * changed meanwhile.
  */
 export async function provideKeyArns(caller: CustomerCaller, input: KeyArnsSubmission) {
   const draft = await editableDraft(caller, input);
   if (draft.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
   const parsed = keyArnsSchema(keyArnContext(draft.region)).safeParse({ s3KeyArn: input.s3KeyArn, rdsKeyArn: input.rdsKeyArn });
   if (!parsed.success) {
-    // Failed validations are part of the audit trail (support sees why a customer got stuck).
-    await recordAudit(db(), {
-      organizationId: caller.organizationId,
-      environmentId: draft.id,
-      actor: auditActor(caller),
-      action: "environment.draft.key_arns_rejected",
-      ipAddress: caller.ipAddress,
-      details: { fieldErrors: fieldErrorsOf(parsed.error) },
-    });
+    await recordRejection(caller, draft.id, fieldErrorsOf(parsed.error), "format");
     throw parsed.error;
   }
-  return db().$transaction(async (tx) => {
+  const keys = parsed.data;
+  const live = await checkKeysLive({ environmentId: draft.id, organizationId: caller.organizationId, region: draft.region, ...keys });
+  if (live.unavailable) throw new AppError("INTERNAL", AWS_UNAVAILABLE_MESSAGE);
+  const [firstProblem] = Object.values(live.fieldErrors).flat();
+  if (firstProblem !== undefined) {
+    await recordRejection(caller, draft.id, live.fieldErrors, "live");
+    throw new AppError("VALIDATION", "A key ARN needs attention: see the message under the field.", { fieldErrors: live.fieldErrors });
+  }
+  return withLockedDraft(caller, input, async (tx, locked) => {
+    if (locked.encryptionMode !== "CUSTOMER_MANAGED" || locked.region !== draft.region) throw new AppError("CONFLICT");
     const updated = await tx.environment.update({
-      where: { id: draft.id },
-      data: { s3KeyArn: parsed.data.s3KeyArn, rdsKeyArn: parsed.data.rdsKeyArn, wizardStep: laterStep(draft.wizardStep, "key-arns") },
+      where: { id: locked.id },
+      data: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, wizardStep: laterStep(locked.wizardStep, "key-arns") },
     });
     await recordAudit(tx, {
       organizationId: caller.organizationId,
-      environmentId: draft.id,
+      environmentId: locked.id,
       actor: auditActor(caller),
       action: "environment.draft.key_arns_accepted",
       ipAddress: caller.ipAddress,
-      details: { s3KeyArn: parsed.data.s3KeyArn, rdsKeyArn: parsed.data.rdsKeyArn },
+      details: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, warnings: live.warnings },
     });
     return updated;
   });
+}
+
+/** Failed validations are part of the audit trail (support sees why a customer got stuck). */
+async function recordRejection(caller: CustomerCaller, environmentId: string, fieldErrors: Record<string, string[]>, stage: "format" | "live") {
+  await recordAudit(db(), {
+    organizationId: caller.organizationId,
+    environmentId,
+    actor: auditActor(caller),
+    action: "environment.draft.key_arns_rejected",
+    ipAddress: caller.ipAddress,
+    details: { fieldErrors, stage },
+  });
+}
+
+/** The warnings the key checks gave when the current key ARNs were accepted (the review page shows them). */
+export async function keyArnWarnings(caller: CustomerCaller, input: EnvironmentRef): Promise<string[]> {
+  const environment = await getEnvironment(caller, input);
+  const accepted = await db().auditEvent.findFirst({
+    where: { environmentId: environment.id, organizationId: caller.organizationId, action: "environment.draft.key_arns_accepted" },
+    orderBy: { sequence: "desc" },
+    select: { details: true },
+  });
+  const details = accepted?.details;
+  if (!details || typeof details !== "object" || Array.isArray(details)) return [];
+  const warnings = (details as Record<string, unknown>).warnings;
+  const sameKeys = (details as Record<string, unknown>).s3KeyArn === environment.s3KeyArn && (details as Record<string, unknown>).rdsKeyArn === environment.rdsKeyArn;
+  return sameKeys && Array.isArray(warnings) ? warnings.filter((warning): warning is string => typeof warning === "string") : [];
 }

@@ -5,7 +5,7 @@ import { keyArnsSchema } from "@/lib/byok/arns";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { queueProvisioningAttempt } from "@/lib/provisioning/queue";
-import { keyArnContext } from "./draft";
+import { keyArnContext, withLockedEnvironment } from "./draft";
 import { getEnvironment } from "./get-environment";
 import { firstIncompleteStep, type EnvironmentRef } from "./schemas";
 
@@ -15,24 +15,21 @@ import { firstIncompleteStep, type EnvironmentRef } from "./schemas";
  * gets the same environment back: the conditional update lets exactly one caller through.
  */
 export async function submitEnvironment(caller: CustomerCaller, input: EnvironmentRef): Promise<{ environmentId: string; alreadySubmitted: boolean }> {
-  const draft = await getEnvironment(caller, input);
-  if (draft.status !== "DRAFT") return { environmentId: draft.id, alreadySubmitted: true };
-  if (firstIncompleteStep(draft) !== "review") {
-    throw new AppError("VALIDATION", "Some wizard steps are not complete yet; finish them before creating the environment.");
-  }
-  if (draft.encryptionMode === "CUSTOMER_MANAGED") {
-    // The server re-checks what it stored, against today's configuration.
-    const keys = keyArnsSchema(keyArnContext(draft.region)).safeParse({ s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn });
-    if (!keys.success) {
-      throw new AppError("VALIDATION", "The key ARNs need attention: go back to “Provide your key ARNs”.");
+  // The draft is locked while it is checked, claimed and audited: a wizard edit running at the
+  // same moment (which takes the same lock) lands wholly before or is refused after.
+  return withLockedEnvironment(caller, input, async (tx, draft) => {
+    if (draft.status !== "DRAFT") return { environmentId: draft.id, alreadySubmitted: true };
+    if (firstIncompleteStep(draft) !== "review") {
+      throw new AppError("VALIDATION", "Some wizard steps are not complete yet; finish them before creating the environment.");
     }
-  }
-  return db().$transaction(async (tx) => {
-    const claimed = await tx.environment.updateMany({
-      where: { id: draft.id, organizationId: caller.organizationId, status: "DRAFT" },
-      data: { status: "PROVISIONING" },
-    });
-    if (claimed.count === 0) return { environmentId: draft.id, alreadySubmitted: true };
+    if (draft.encryptionMode === "CUSTOMER_MANAGED") {
+      // The server re-checks what it stored, against today's configuration.
+      const keys = keyArnsSchema(keyArnContext(draft.region)).safeParse({ s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn });
+      if (!keys.success) {
+        throw new AppError("VALIDATION", "The key ARNs need attention: go back to “Provide your key ARNs”.");
+      }
+    }
+    await tx.environment.update({ where: { id: draft.id }, data: { status: "PROVISIONING" } });
     await recordAudit(tx, {
       organizationId: caller.organizationId,
       environmentId: draft.id,

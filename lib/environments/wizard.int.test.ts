@@ -62,9 +62,10 @@ async function byokDraftAtReview(caller: CustomerCaller, keys?: { s3KeyArn: stri
   await acknowledgeKeyInstructions(caller, { environmentId: draft.id });
   await provideKeyArns(caller, {
     environmentId: draft.id,
+    // Real keys with this environment's statements: the key-ARN step describes them live.
     ...(keys ?? {
-      s3KeyArn: `arn:aws:kms:${REGION}:123456789012:key/${randomUUID()}`,
-      rdsKeyArn: `arn:aws:kms:${REGION}:123456789012:key/${randomUUID()}`,
+      s3KeyArn: await createCustomerKey(REGION, policyFor("s3", draft.id, REGION)),
+      rdsKeyArn: await createCustomerKey(REGION, policyFor("rds", draft.id, REGION)),
     }),
   });
   return draft;
@@ -140,6 +141,7 @@ describe("the wizard's services, driven with a Caller", () => {
     expect(await userActions(draft.id)).toEqual([
       "environment.draft.created",
       "environment.draft.encryption_chosen",
+      "environment.draft.keys_acknowledged",
       "environment.draft.key_arns_rejected",
       "environment.draft.key_arns_accepted",
       "environment.submitted",

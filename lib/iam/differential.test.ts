@@ -2,7 +2,8 @@
  * Differential test: this evaluator against @cloud-copilot/iam-simulate (AGPL; used here as a
  * test oracle only, never imported by library, app or sandbox code) on generated KMS key-policy
  * cases: same account and cross account, Allow/Deny, principals, action wildcards, and the
- * condition operators with IfExists and ForAnyValue/ForAllValues over the KMS context keys.
+ * condition operators with IfExists and ForAnyValue/ForAllValues over the KMS context keys and
+ * the platform session's environment tag (`aws:PrincipalTag/byok-environment`, present or not).
  */
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import fc from "fast-check";
@@ -28,6 +29,8 @@ const conditionKeys: Record<string, { values: string[]; multi?: boolean }> = {
   "kms:EncryptionContext:aws:s3:arn": { values: s3Arns },
   "kms:EncryptionContextKeys": { values: ["aws:s3:arn", "tenant", "purpose"], multi: true },
   "aws:PrincipalArn": { values: [PLATFORM.roleArn, CUSTOMER.arn] },
+  // The environment pin: platform sessions carry their environment as a session tag.
+  "aws:PrincipalTag/byok-environment": { values: ["0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90", "9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"] },
 };
 const stringPatterns: Record<string, string[]> = {
   "kms:ViaService": ["s3.*.amazonaws.com", "*.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"],
@@ -57,8 +60,8 @@ const arbStatement = fc.record({
 const arbRequest = fc.record({
   caller: fc.constantFrom("platform", "customer"),
   action: fc.constantFrom(...actions),
-  present: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
-  pick: fc.array(fc.nat(20), { minLength: 6, maxLength: 6 }),
+  present: fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+  pick: fc.array(fc.nat(20), { minLength: 7, maxLength: 7 }),
   identityAllows: fc.constantFrom("all", "all", "generate-only", "none"),
 });
 

@@ -30,9 +30,10 @@ describe("explainProvisioningFailure", () => {
     expect(result.likelyCause).toContain("s3.eu-west-1.amazonaws.com");
     expect(result.likelyCause).toContain("aws:PrincipalAccount");
     expect(result.likelyCause).toContain("kms:EncryptionContext:aws:s3:arn");
+    // `--query Policy`: without it the file also holds the policy's name and put-key-policy refuses it.
     expect(result.commands).toEqual([
-      `aws kms get-key-policy --key-id ${S3_KEY} --policy-name default --region ${REGION} --output text > current-key-policy.json`,
-      `aws kms put-key-policy --key-id ${S3_KEY} --policy-name default --policy file://current-key-policy.json --region ${REGION}`,
+      `aws kms get-key-policy --key-id ${S3_KEY} --region ${REGION} --policy-name default --query Policy --output text > current-key-policy.json`,
+      `aws kms put-key-policy --key-id ${S3_KEY} --region ${REGION} --policy-name default --policy file://current-key-policy.json`,
     ]);
     expect(result.transient).toBe(false);
   });

@@ -1,5 +1,6 @@
 import { baseErrorCode, isNetworkCode, isTransientAwsError } from "@/lib/aws/errors";
 import { parseKeyArn } from "@/lib/byok/arns";
+import { keyCommands } from "@/lib/byok/commands";
 import { keyArnInTextPattern, regionPattern } from "@/lib/byok/values";
 import { PROVISIONING_STEP_ACTIVITIES } from "@/lib/labels";
 import { isStepKey } from "./names";
@@ -98,14 +99,11 @@ function stepLabel(stepKey: string): string {
   return isStepKey(stepKey) ? PROVISIONING_STEP_ACTIVITIES[stepKey] : "provisioning";
 }
 
-const describeKey = (arn: string, region: string) =>
-  `aws kms describe-key --key-id ${arn} --region ${region} --query "KeyMetadata.[KeyState,DeletionDate,Arn]" --output text`;
-const getKeyPolicy = (arn: string, region: string) =>
-  `aws kms get-key-policy --key-id ${arn} --policy-name default --region ${region} --output text > current-key-policy.json`;
-const putKeyPolicy = (arn: string, region: string) =>
-  `aws kms put-key-policy --key-id ${arn} --policy-name default --policy file://current-key-policy.json --region ${region}`;
-const enableKey = (arn: string, region: string) => `aws kms enable-key --key-id ${arn} --region ${region}`;
-const cancelDeletion = (arn: string, region: string) => `aws kms cancel-key-deletion --key-id ${arn} --region ${region}`;
+const describeKey = (arn: string, region: string) => keyCommands(arn, region).describeState;
+const getKeyPolicy = (arn: string, region: string) => keyCommands(arn, region).getPolicy();
+const putKeyPolicy = (arn: string, region: string) => keyCommands(arn, region).putPolicy();
+const enableKey = (arn: string, region: string) => keyCommands(arn, region).enable;
+const cancelDeletion = (arn: string, region: string) => keyCommands(arn, region).cancelDeletion;
 
 export function explainProvisioningFailure(input: ProvisioningFailureInput): ProvisioningFailureExplanation {
   const code = baseErrorCode(input.errorCode ?? "");
@@ -175,7 +173,7 @@ export function explainProvisioningFailure(input: ProvisioningFailureInput): Pro
       summary: `Your ${KEY_LABEL[role]} cannot be used for encryption at rest.`,
       likelyCause: "Storage encryption needs a symmetric key whose usage is \"Encrypt and decrypt\". This key has another type or usage (for example an asymmetric or HMAC key).",
       fix: "Create a symmetric encrypt/decrypt key in the same Region and use it in a new environment.",
-      commands: [`aws kms describe-key --key-id ${keyArn} --region ${region} --query "KeyMetadata.[KeySpec,KeyUsage]" --output text`],
+      commands: [keyCommands(keyArn, region).describeType],
       transient: false,
     };
   }

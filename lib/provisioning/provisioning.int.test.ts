@@ -12,24 +12,29 @@ import {
   PutKeyPolicyCommand,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
-import { CreateDBClusterCommand, RDSClient } from "@aws-sdk/client-rds";
+import { CreateDBClusterCommand } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { STATEMENT_IDS } from "@/lib/byok/policies";
 import { tenantNamePattern } from "@/lib/byok/values";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
+import { acknowledgeKeyInstructions, chooseEncryption, createEnvironmentDraft, provideKeyArns } from "@/lib/environments/draft";
+import { AppError } from "@/lib/errors";
+import { platformSession } from "@/sandbox/test-support";
 import { explainProvisioningFailure } from "./explain";
 import { bucketName, clusterIdentifier } from "./names";
 import { startProvisioningWorker, type ProvisioningWorker } from "./worker";
 import {
   OTHER_CUSTOMER_ACCOUNT_ID,
-  PLATFORM_PRINCIPAL_ARN,
+  PLATFORM_SESSION_ARN_PREFIX,
+  platformSessionArn,
   addFault,
   auditOf,
   awsCalls,
   byokDraft,
   createCustomerKey,
   createDraft,
+  customerCaller,
   customerKms,
   policyFor,
   sandboxState,
@@ -102,14 +107,14 @@ describe("customer-managed keys", () => {
     const dataKeys = (await trail(harness.sandboxUrl, { keyArn: s3KeyArn, action: "GenerateDataKey" })).filter((e) => e.result === "allowed");
     expect(dataKeys).toHaveLength(2);
     for (const event of dataKeys) {
-      expect(event.principal).toBe(PLATFORM_PRINCIPAL_ARN);
+      expect(event.principal).toBe(platformSessionArn(environmentId));
       expect(event.viaService).toBe(`s3.${REGION}.amazonaws.com`);
       expect(event.encryptionContext).toMatchObject({ tenant: slug, environment: environmentId });
       expect(event.encryptionContext?.["aws:s3:arn"]).toMatch(new RegExp(`^arn:aws:s3:::${env().resourcePrefix}-${environmentId}-(data|logs)$`));
     }
     const grants = await trail(harness.sandboxUrl, { keyArn: rdsKeyArn, action: "CreateGrant" });
     expect(grants).toHaveLength(1);
-    expect(grants[0]).toMatchObject({ principal: PLATFORM_PRINCIPAL_ARN, viaService: `rds.${REGION}.amazonaws.com`, result: "allowed" });
+    expect(grants[0]).toMatchObject({ principal: platformSessionArn(environmentId), viaService: `rds.${REGION}.amazonaws.com`, result: "allowed" });
 
     const state = await sandboxState(harness.sandboxUrl);
     for (const purpose of ["data", "logs"] as const) {
@@ -135,6 +140,7 @@ describe("customer-managed keys", () => {
     expect(actions).toEqual([
       "environment.draft.created",
       "environment.draft.encryption_chosen",
+      "environment.draft.keys_acknowledged",
       "environment.draft.key_arns_accepted",
       "environment.submitted",
       "provisioning.attempt.queued",
@@ -155,7 +161,7 @@ describe("customer-managed keys", () => {
     expect(failed.key).toBe("object-storage");
     expect(failed.awsService).toBe("s3");
     expect(failed.errorCode).toBe("AccessDenied");
-    expect(failed.errorMessage).toContain(PLATFORM_PRINCIPAL_ARN);
+    expect(failed.errorMessage).toContain(platformSessionArn(draft.environmentId));
     expect(failed.errorMessage).toContain("kms:GenerateDataKey");
     expect(failed.errorMessage).toContain(draft.s3KeyArn);
     expect(failed.errorMessage).not.toMatch(/\n\s+at /);
@@ -265,30 +271,26 @@ describe("customer-managed keys", () => {
     ]);
   });
 
-  test("confused deputy: another customer's key that trusts the platform only for other buckets fails, and nothing is encrypted with it", async () => {
+  test("confused deputy: another customer's key, made with the statements of another environment, is refused at the key-ARN step and never used", async () => {
     const org = await seedOrganization("acme");
     const globexEnvironmentId = randomUUID();
-    // The other customer's key is set up, correctly, for *their* environment's buckets.
+    // The other customer's key is set up, correctly, for *their* environment.
     const foreignS3KeyArn = await createCustomerKey(REGION, policyFor("s3", globexEnvironmentId, REGION, OTHER_CUSTOMER_ACCOUNT_ID), "other-customer");
-    const environmentId = await createDraft(org, {
-      region: REGION,
-      encryptionMode: "CUSTOMER_MANAGED",
-      keys: async (id) => ({ s3KeyArn: foreignS3KeyArn, rdsKeyArn: await createCustomerKey(REGION, policyFor("rds", id, REGION)) }),
-    });
+    const caller = await customerCaller(org.userId);
+    const draft = await createEnvironmentDraft(caller, { name: "Deputy", region: REGION });
+    await chooseEncryption(caller, { environmentId: draft.id, encryptionMode: "CUSTOMER_MANAGED" });
+    await acknowledgeKeyInstructions(caller, { environmentId: draft.id });
+    const rdsKeyArn = await createCustomerKey(REGION, policyFor("rds", draft.id, REGION));
+    const refused = await provideKeyArns(caller, { environmentId: draft.id, s3KeyArn: foreignS3KeyArn, rdsKeyArn }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).fieldErrors?.s3KeyArn?.[0]).toContain("not allowed to read this key");
+    expect((refused as AppError).fieldErrors?.rdsKeyArn).toBeUndefined();
+    expect(await db().environment.findUniqueOrThrow({ where: { id: draft.id } })).toMatchObject({ s3KeyArn: null, rdsKeyArn: null, status: "DRAFT" });
 
-    const { attemptId } = await submit(environmentId, org.userId);
-    expect(await settledStatus(environmentId)).toBe("FAILED");
-    const { failed } = await failedStep(attemptId);
-    expect(failed).toMatchObject({ key: "object-storage", errorCode: "AccessDenied" });
-    expect(failed.errorMessage).toContain(foreignS3KeyArn);
-
+    // The platform asked only to describe it, from this environment's session, and was refused.
     const uses = await trail(harness.sandboxUrl, { keyArn: foreignS3KeyArn });
-    expect(uses.length).toBeGreaterThan(0);
-    expect(uses.filter((e) => e.result === "allowed" && e.principal === PLATFORM_PRINCIPAL_ARN)).toEqual([]);
-    const state = await sandboxState(harness.sandboxUrl);
-    const objectsUnderForeignKey = Object.values(state.buckets).flatMap((b) => Object.values(b.objects)).filter((o) => o.kmsKeyArn === foreignS3KeyArn);
-    expect(objectsUnderForeignKey).toEqual([]);
-    expect(state.clusters.find((c) => c.identifier === clusterIdentifier(env().resourcePrefix, environmentId))).toBeUndefined();
+    const platformUses = uses.filter((e) => e.principal.startsWith(PLATFORM_SESSION_ARN_PREFIX));
+    expect(platformUses.map((e) => [e.principal, e.action, e.result])).toEqual([[platformSessionArn(draft.id), "DescribeKey", "denied"]]);
   });
 
   test("throttled KMS: the throttled call is tried again and the step succeeds; retries are recorded", async () => {
@@ -328,7 +330,8 @@ describe("customer-managed keys", () => {
 
   test("a cluster with the environment's identifier that is not encrypted with its key is not adopted", async () => {
     const draft = await byokDraft("cyberdyne", REGION);
-    const rds = new RDSClient({ region: REGION, endpoint: env().awsEndpoint, credentials: { accessKeyId: "platform", secretAccessKey: "platform" } });
+    // Made by the platform's own session for this environment, as a lost earlier run would have.
+    const { rds } = await platformSession(harness.sandboxUrl, draft.environmentId, REGION);
     await rds.send(
       new CreateDBClusterCommand({
         DBClusterIdentifier: clusterIdentifier(env().resourcePrefix, draft.environmentId),

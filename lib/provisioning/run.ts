@@ -2,7 +2,7 @@ import "server-only";
 import type { Prisma, ProvisioningStep } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
 import { hostname } from "node:os";
-import { awsClients } from "@/lib/aws/clients";
+import { environmentAwsClients } from "@/lib/aws/environment-session";
 import { AwsCallError, isTransientAwsError, type AwsServiceName } from "@/lib/aws/errors";
 import { env } from "@/lib/env";
 import {
@@ -164,7 +164,7 @@ class StepRunner {
       this.environment,
       env().resourcePrefix,
       env().partition,
-      awsClients(this.environment.region),
+      environmentAwsClients(this.environment.region, this.environment.id),
       this.timings,
       this.hooks,
       retries,

@@ -25,7 +25,7 @@ describe("STS", () => {
   test("GetCallerIdentity for each identity; unknown keys refused", async () => {
     expect(await customer.sts.send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: "123456789012", Arn: "arn:aws:iam::123456789012:user/customer-admin" });
     const platform = await clientsFor(sandbox.url, "platform").sts.send(new GetCallerIdentityCommand({}));
-    expect(platform).toMatchObject({ Account: "210987654321", Arn: "arn:aws:sts::210987654321:assumed-role/byok-platform/portal" });
+    expect(platform).toMatchObject({ Account: "210987654321", Arn: "arn:aws:sts::210987654321:assumed-role/byok-portal/portal" });
     expect((await awsError(() => clientsFor(sandbox.url, "nobody").sts.send(new GetCallerIdentityCommand({})))).name).toBe("InvalidClientTokenId");
   });
 });

@@ -7,6 +7,7 @@ aws cloudformation deploy \
     PlatformRoleArn=arn:aws:iam::210987654321:role/byok-platform \
     PlatformAccountId=210987654321 \
     PlatformRegion=eu-west-1 \
+    EnvironmentId=0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90 \
     BucketNamePrefix=stratus-0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90 \
   --region eu-west-1
 
@@ -27,6 +28,7 @@ aws cloudformation deploy \
     PlatformRoleArn=arn:aws:iam::210987654321:role/byok-platform \
     PlatformAccountId=210987654321 \
     PlatformRegion=eu-west-1 \
+    EnvironmentId=0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90 \
     BucketNamePrefix=stratus-0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90 \
     TenantName=acme-7k2q \
   --region eu-west-1

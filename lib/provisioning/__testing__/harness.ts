@@ -23,7 +23,21 @@ import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-databa
 
 export const CUSTOMER_ACCOUNT_ID = "123456789012";
 export const OTHER_CUSTOMER_ACCOUNT_ID = "444455556666";
-export const PLATFORM_PRINCIPAL_ARN = "arn:aws:sts::210987654321:assumed-role/byok-platform/portal";
+/** The portal's base identity (the sandbox's `platform` access key): it only opens the environments' sessions. */
+export const PORTAL_BASE_PRINCIPAL_ARN = "arn:aws:sts::210987654321:assumed-role/byok-portal/portal";
+/** Every platform call for an environment is made by a session named after it. */
+export const PLATFORM_SESSION_ARN_PREFIX = "arn:aws:sts::210987654321:assumed-role/byok-platform/byok-env-";
+/**
+ * @deprecated The platform no longer has one principal: use platformSessionArn(environmentId),
+ * or PLATFORM_SESSION_ARN_PREFIX for any environment. Kept (as the base identity) for scripts
+ * not yet moved over.
+ */
+export const PLATFORM_PRINCIPAL_ARN = PORTAL_BASE_PRINCIPAL_ARN;
+
+/** The platform's session for one environment, as the trail and AWS error messages name it. */
+export function platformSessionArn(environmentId: string): string {
+  return `${PLATFORM_SESSION_ARN_PREFIX}${environmentId}`;
+}
 
 export interface Harness {
   sandboxUrl: string;
@@ -127,6 +141,7 @@ export function policyFor(kind: "s3" | "rds", environmentId: string, region: str
     region,
     platformAccountId: config.platformAccountId,
     platformRoleArn: config.platformRoleArn,
+    environmentId,
     bucketNamePrefix: bucketNamePrefixFor(config.resourcePrefix, environmentId),
     customerAccountId,
   });

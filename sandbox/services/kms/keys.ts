@@ -5,25 +5,57 @@ import { type Input, optBoolean, optNumber, optString, reqString } from "../../i
 import { type CallContext, type Operation, type World, operation } from "../../world";
 import { identityAccess, keyOperation, keyUpdate, lockoutCheck } from "./access";
 import { callerRegion, findKey, keyArn, keyMetadata, newKey, regionState, requireNotPendingDeletion, toTags } from "./lookup";
-import type { KmsKey } from "./model";
+import type { KeyUsage, KmsKey } from "./model";
 import { defaultKeyPolicy } from "./policies";
 
-/** Only what the sandbox implements: symmetric encryption keys with KMS-generated material. */
-function checkKeySpec(input: Input): void {
+/** Key specs and the usages AWS allows for each (KMS Developer Guide, "Key spec reference"). */
+const KEY_USAGES: Record<string, KeyUsage[]> = {
+  SYMMETRIC_DEFAULT: ["ENCRYPT_DECRYPT"],
+  RSA_2048: ["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
+  RSA_3072: ["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
+  RSA_4096: ["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
+  ECC_NIST_P256: ["SIGN_VERIFY"],
+  ECC_NIST_P384: ["SIGN_VERIFY"],
+  ECC_NIST_P521: ["SIGN_VERIFY"],
+  ECC_SECG_P256K1: ["SIGN_VERIFY"],
+  HMAC_224: ["GENERATE_VERIFY_MAC"],
+  HMAC_256: ["GENERATE_VERIFY_MAC"],
+  HMAC_384: ["GENERATE_VERIFY_MAC"],
+  HMAC_512: ["GENERATE_VERIFY_MAC"],
+};
+
+interface KeyShape {
+  keySpec: string;
+  keyUsage: KeyUsage;
+  origin: "AWS_KMS" | "EXTERNAL";
+}
+
+/**
+ * Spec, usage and origin as CreateKey takes them. Only symmetric keys with KMS material do
+ * cryptography in the sandbox; the others exist so DescribeKey can report them and their use
+ * fails as on AWS (InvalidKeyUsageException, or KMSInvalidStateException while PendingImport).
+ */
+function readKeyShape(input: Input): KeyShape {
   const keySpec = optString(input, "KeySpec") ?? optString(input, "CustomerMasterKeySpec") ?? "SYMMETRIC_DEFAULT";
-  if (keySpec !== "SYMMETRIC_DEFAULT") {
-    throw new ServiceError("UnsupportedOperationException", `The sandbox supports only SYMMETRIC_DEFAULT keys, not ${keySpec}.`, 400);
-  }
-  const usage = optString(input, "KeyUsage") ?? "ENCRYPT_DECRYPT";
-  if (usage !== "ENCRYPT_DECRYPT") throw validationException(`KeyUsage ${usage} is not compatible with KeySpec SYMMETRIC_DEFAULT`);
+  const usages = KEY_USAGES[keySpec];
+  if (!usages) throw validationException(`1 validation error detected: Value '${keySpec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(KEY_USAGES).join(", ")}]`);
+  const usage = optString(input, "KeyUsage") ?? (usages.length === 1 ? usages[0] : "ENCRYPT_DECRYPT");
+  if (!usages.some((u) => u === usage)) throw validationException(`KeyUsage ${String(usage)} is not compatible with KeySpec ${keySpec}`);
   const origin = optString(input, "Origin") ?? "AWS_KMS";
-  if (origin !== "AWS_KMS") throw new ServiceError("UnsupportedOperationException", `The sandbox supports only Origin AWS_KMS, not ${origin}.`, 400);
+  if (origin !== "AWS_KMS" && origin !== "EXTERNAL") {
+    throw new ServiceError("UnsupportedOperationException", `The sandbox supports only Origin AWS_KMS and EXTERNAL, not ${origin}.`, 400);
+  }
+  if (origin === "EXTERNAL" && keySpec !== "SYMMETRIC_DEFAULT") {
+    throw new ServiceError("UnsupportedOperationException", "The sandbox imports material only for SYMMETRIC_DEFAULT keys.", 400);
+  }
+  return { keySpec, keyUsage: usage as KeyUsage, origin };
 }
 
 /** Sets a key's state (EnableKey, DisableKey): refused while the key is pending deletion. */
 function setState(world: World, name: string, state: "Enabled" | "Disabled"): Operation {
   return keyUpdate(world, name, (key) => {
     requireNotPendingDeletion(key);
+    if (key.keyState === "PendingImport") throw new ServiceError("KMSInvalidStateException", `${key.arn} is pending import.`, 400);
     key.keyState = state;
   });
 }
@@ -31,9 +63,9 @@ function setState(world: World, name: string, state: "Enabled" | "Disabled"): Op
 export function keyOperations(world: World): Record<string, Operation> {
   return {
     CreateKey: operation({
-      resolve: (input) => checkKeySpec(input),
-      access: (_none, ctx) => [identityAccess(ctx, "CreateKey")],
-      run(_none, input, ctx, audit) {
+      resolve: (input) => readKeyShape(input),
+      access: (_shape, ctx) => [identityAccess(ctx, "CreateKey")],
+      run(shape, input, ctx, audit) {
         const multiRegion = optBoolean(input, "MultiRegion") ?? false;
         const keyId = multiRegion ? `mrk-${randomBytes(16).toString("hex")}` : randomUUID();
         const account = ctx.principal.accountId;
@@ -47,6 +79,7 @@ export function keyOperations(world: World): Record<string, Operation> {
           description: optString(input, "Description") ?? "",
           tags: toTags(input, "Tags"),
           multiRegion,
+          ...shape,
         });
         audit.keyArn = key.arn;
         world.changed();

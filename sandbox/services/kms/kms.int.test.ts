@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { RunningSandbox } from "../../server";
-import { type ClientSet, awsError, clientsFor, startTestSandbox } from "../../test-support";
+import { type ClientSet, awsError, clientsFor, platformSession, startTestSandbox } from "../../test-support";
 
 let sandbox: RunningSandbox;
 let customer: ClientSet;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
   customer = clientsFor(sandbox.url, "customer");
   other = clientsFor(sandbox.url, "other-customer");
-  platform = clientsFor(sandbox.url, "platform");
+  platform = await platformSession(sandbox.url, "0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90");
 });
 afterAll(async () => sandbox.close());
 beforeEach(() => sandbox.reset());
@@ -191,5 +191,32 @@ describe("authentication", () => {
     const res = await fetch(sandbox.url, { method: "POST", headers: { "x-amz-target": "TrentService.ListKeys", "content-type": "application/x-amz-json-1.1" }, body: "{}" });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { __type: string }).__type).toBe("MissingAuthenticationTokenException");
+  });
+});
+
+describe("key specs, usages and imported material", () => {
+  test.each([
+    ["RSA_2048", "SIGN_VERIFY", { SigningAlgorithms: ["RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256"] }],
+    ["RSA_3072", "ENCRYPT_DECRYPT", { EncryptionAlgorithms: ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"] }],
+    ["ECC_NIST_P256", "SIGN_VERIFY", { SigningAlgorithms: ["ECDSA_SHA_256"] }],
+    ["HMAC_256", "GENERATE_VERIFY_MAC", { MacAlgorithms: ["HMAC_SHA_256"] }],
+  ] as const)("a %s key for %s is described as such and refuses Encrypt and GenerateDataKey", async (keySpec, keyUsage, algorithms) => {
+    const created = await customer.kms.send(new CreateKeyCommand({ KeySpec: keySpec, KeyUsage: keyUsage }));
+    const arn = created.KeyMetadata?.Arn ?? "";
+    expect((await customer.kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata).toMatchObject({ KeySpec: keySpec, KeyUsage: keyUsage, KeyState: "Enabled", ...algorithms });
+    expect((await awsError(() => customer.kms.send(new EncryptCommand({ KeyId: arn, Plaintext: Buffer.from("x") })))).name).toBe("InvalidKeyUsageException");
+    expect((await awsError(() => customer.kms.send(new GenerateDataKeyCommand({ KeyId: arn, KeySpec: "AES_256" })))).name).toBe("InvalidKeyUsageException");
+  });
+
+  test("a spec with a usage it cannot have is refused", async () => {
+    expect((await awsError(() => customer.kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "ENCRYPT_DECRYPT" }))))).toMatchObject({ name: "ValidationException" });
+  });
+
+  test("Origin EXTERNAL waits for key material: PendingImport, not usable, not enableable", async () => {
+    const created = await customer.kms.send(new CreateKeyCommand({ Origin: "EXTERNAL" }));
+    const arn = created.KeyMetadata?.Arn ?? "";
+    expect(created.KeyMetadata).toMatchObject({ Origin: "EXTERNAL", KeyState: "PendingImport", Enabled: false });
+    expect((await awsError(() => customer.kms.send(new GenerateDataKeyCommand({ KeyId: arn, KeySpec: "AES_256" })))).name).toBe("KMSInvalidStateException");
+    expect((await awsError(() => customer.kms.send(new EnableKeyCommand({ KeyId: arn })))).name).toBe("KMSInvalidStateException");
   });
 });

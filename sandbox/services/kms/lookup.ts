@@ -8,7 +8,7 @@ import { policyDocumentSchema, type PolicyDocument } from "../../../lib/iam/type
 import { regional } from "../../state";
 import type { CallAudit, CallContext, Output, World } from "../../world";
 import { newKeyMaterial } from "./crypto";
-import type { KmsKey, KmsRegionState, KmsTag } from "./model";
+import type { KeyUsage, KmsKey, KmsRegionState, KmsTag } from "./model";
 
 export const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 export const KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/;
@@ -121,6 +121,11 @@ export function namedKey(world: World, input: Input, ctx: CallContext, audit: Ca
 /** Key state rules (KMS Developer Guide, "Key states of AWS KMS keys"). */
 export function requireUsable(key: KmsKey, operation: string): void {
   requireNotPendingDeletion(key);
+  if (key.keyState === "PendingImport") throw new ServiceError("KMSInvalidStateException", `${key.arn} is pending import.`, 400);
+  // Encrypt, GenerateDataKey… need a symmetric encryption key (KMS API Reference, "InvalidKeyUsageException").
+  if (CRYPTO_OPERATIONS.has(operation) && (key.keySpec !== "SYMMETRIC_DEFAULT" || key.keyUsage !== "ENCRYPT_DECRYPT")) {
+    throw new ServiceError("InvalidKeyUsageException", `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`, 400);
+  }
   if (key.keyState === "Disabled" && CRYPTO_OPERATIONS.has(operation)) {
     throw new ServiceError("DisabledException", `${key.arn} is disabled.`, 400);
   }
@@ -167,6 +172,14 @@ export function toTags(input: Input, name: string): KmsTag[] {
   });
 }
 
+/** The algorithms DescribeKey lists for the key's spec and usage. */
+function algorithms(key: KmsKey): Output {
+  if (key.keyUsage === "GENERATE_VERIFY_MAC") return { MacAlgorithms: [`HMAC_SHA_${key.keySpec.replace("HMAC_", "")}`] };
+  if (key.keySpec === "SYMMETRIC_DEFAULT") return { EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"] };
+  if (key.keyUsage === "ENCRYPT_DECRYPT") return { EncryptionAlgorithms: ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"] };
+  return { SigningAlgorithms: key.keySpec.startsWith("RSA") ? ["RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256"] : ["ECDSA_SHA_256"] };
+}
+
 export function keyMetadata(world: World, key: KmsKey): Output {
   const meta: Output = {
     AWSAccountId: key.accountId,
@@ -181,7 +194,7 @@ export function keyMetadata(world: World, key: KmsKey): Output {
     KeyManager: key.keyManager,
     CustomerMasterKeySpec: key.keySpec,
     KeySpec: key.keySpec,
-    EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+    ...algorithms(key),
     MultiRegion: key.multiRegion,
   };
   if (key.deletionDate) meta.DeletionDate = new Date(key.deletionDate);
@@ -214,9 +227,12 @@ export interface NewKeyOptions {
   keyManager?: "AWS" | "CUSTOMER";
   multiRegionKeyType?: "PRIMARY" | "REPLICA";
   primaryRegion?: string;
+  keySpec?: string;
+  keyUsage?: KeyUsage;
+  origin?: "AWS_KMS" | "EXTERNAL";
 }
 
-/** Stores a new enabled symmetric key. AWS managed keys rotate from the start. */
+/** Stores a new key (enabled, or waiting for imported material). AWS managed keys rotate from the start. */
 export function newKey(world: World, options: NewKeyOptions): KmsKey {
   const key: KmsKey = {
     keyId: options.keyId,
@@ -224,12 +240,12 @@ export function newKey(world: World, options: NewKeyOptions): KmsKey {
     accountId: options.accountId,
     region: options.region,
     description: options.description,
-    keyUsage: "ENCRYPT_DECRYPT",
-    keySpec: "SYMMETRIC_DEFAULT",
+    keyUsage: options.keyUsage ?? "ENCRYPT_DECRYPT",
+    keySpec: options.keySpec ?? "SYMMETRIC_DEFAULT",
     keyManager: options.keyManager ?? "CUSTOMER",
-    origin: "AWS_KMS",
+    origin: options.origin ?? "AWS_KMS",
     creationDate: world.now().toISOString(),
-    keyState: "Enabled",
+    keyState: options.origin === "EXTERNAL" ? "PendingImport" : "Enabled",
     policy: options.policy,
     tags: options.tags,
     rotationEnabled: options.keyManager === "AWS",

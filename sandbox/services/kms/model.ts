@@ -1,5 +1,7 @@
 /** KMS state: per account, per region. Dates are ISO strings so the state is plain JSON. */
-export type KeyState = "Enabled" | "Disabled" | "PendingDeletion";
+export type KeyState = "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
+
+export type KeyUsage = "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_MAC";
 
 export interface KmsTag {
   TagKey: string;
@@ -29,10 +31,12 @@ export interface KmsKey {
   accountId: string;
   region: string;
   description: string;
-  keyUsage: "ENCRYPT_DECRYPT";
-  keySpec: "SYMMETRIC_DEFAULT";
+  keyUsage: KeyUsage;
+  /** SYMMETRIC_DEFAULT, RSA_2048, ECC_NIST_P256, HMAC_256…: only symmetric keys do cryptography in the sandbox. */
+  keySpec: string;
   keyManager: "CUSTOMER" | "AWS";
-  origin: "AWS_KMS";
+  /** EXTERNAL: the key waits for imported material (PendingImport), which the sandbox never receives. */
+  origin: "AWS_KMS" | "EXTERNAL";
   creationDate: string;
   keyState: KeyState;
   deletionDate?: string;

@@ -18,7 +18,9 @@ export default async function KeyArnsPage({ params }: { params: Promise<{ draftI
         <h2 className="text-lg font-semibold">Provide your key ARNs</h2>
         <p className="mt-1 mb-5 max-w-3xl text-slate-700">
           Use full key ARNs, never alias ARNs: an alias can later be pointed at a different key, which would silently change
-          what encrypts your data.
+          what encrypts your data. When you continue, we look at both keys through this environment&apos;s read-only
+          statement (that they exist, are enabled, are symmetric encryption keys and carry this environment&apos;s statements),
+          so a key that could not work is caught now, with the way to fix it.
         </p>
         <KeyArnsForm
           draftId={draft.id}

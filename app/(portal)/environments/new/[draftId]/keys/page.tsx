@@ -22,6 +22,7 @@ export default async function KeysPage({ params }: { params: Promise<{ draftId: 
     { label: "Platform role ARN", value: material.onboarding.platformRoleArn },
     { label: "Region", value: material.onboarding.region },
     { label: "Platform account id", value: material.onboarding.platformAccountId },
+    { label: "Environment id", value: draft.id },
   ];
   return (
     <div className="space-y-6">
@@ -33,7 +34,8 @@ export default async function KeysPage({ params }: { params: Promise<{ draftId: 
           <p className="mt-1 max-w-3xl text-slate-700">
             Create two symmetric KMS keys in your AWS account, in <span className="font-mono">{draft.region}</span>: one for
             object storage (S3) and one for the database (Aurora). Their key policies let our platform role use them only
-            through those two services. You can leave this page open while you work in AWS and come back later.
+            through those two services, and only while it works on <em>this</em> environment. You can leave this page open
+            while you work in AWS and come back later.
           </p>
         </div>
         <section aria-labelledby="onboarding-heading">
@@ -68,15 +70,24 @@ export default async function KeysPage({ params }: { params: Promise<{ draftId: 
                     </p>
                     <CodeBlock title="S3 key statements" language="json" code={material.s3Statements} filled={material.filled} />
                     <p className="text-sm text-slate-700">
-                      Safer than a plain service condition: the S3 statements also require the encryption context to name one
-                      of <em>this environment&apos;s</em> buckets (<span className="font-mono">{material.bucketNamePrefix}-*</span>).
-                      Even if someone pasted your key into another customer&apos;s environment, our platform could not use it
-                      there. Describing the key carries no encryption context, so it has a statement of its own.
+                      <strong>Pinned to this environment.</strong> Our platform works on each environment from a separate
+                      session that carries the environment&apos;s id (<span className="font-mono">{draft.id}</span>). Every
+                      statement here requires that id (<span className="font-mono">aws:PrincipalTag/byok-environment</span>), so
+                      even if someone pasted your key&apos;s ARN into another customer&apos;s environment, our platform could not
+                      use your key there, or even look at it. On top of that, the S3 statement requires the encryption context to
+                      name one of this environment&apos;s buckets (<span className="font-mono">{material.bucketNamePrefix}-*</span>).
+                      Describing the key carries no encryption context, so it has a statement of its own.
                     </p>
                     <CodeBlock title="Aurora (RDS) key statements" language="json" code={material.rdsStatements} filled={material.filled} />
                     <p className="text-sm text-slate-700">
                       Grants on the RDS key can only be created for AWS resources (<span className="font-mono">kms:GrantIsForAWSResource</span>):
                       Aurora needs them to use the key; nobody else gets one.
+                    </p>
+                    <p className="text-sm text-slate-700">
+                      Each key also gets a read-only statement (<span className="font-mono">AllowPlatformKeyPreflight</span>): our
+                      platform may describe the key and read its rotation setting, nothing more, and only for this environment.
+                      We use it to check your keys when you give us their ARNs, before anything is created, and afterwards to
+                      watch that they stay enabled and healthy. It cannot encrypt, decrypt or change anything.
                     </p>
                   </div>
                 ),
@@ -89,7 +100,8 @@ export default async function KeysPage({ params }: { params: Promise<{ draftId: 
                     <p className="text-sm text-slate-700">
                       The template creates both keys with these policies, automatic yearly rotation, a 30-day deletion waiting
                       period, and keeps the keys if the stack is ever deleted. Its parameters default to this
-                      environment&apos;s values.
+                      environment&apos;s values, including <span className="font-mono">EnvironmentId</span>, the id every
+                      statement is pinned to: keep it as it is, or the keys will not work for this environment.
                     </p>
                     <a href={`/api/environments/${draft.id}/template`} download="byok-kms-keys.yaml" className={buttonClasses("secondary")}>
                       Download template
@@ -111,7 +123,7 @@ export default async function KeysPage({ params }: { params: Promise<{ draftId: 
           <h3 id="manual-heading" className="font-semibold">Prefer to create the keys by hand?</h3>
           <ol className="mt-2 list-decimal space-y-1 pl-6 text-sm text-slate-700">
             <li>In the KMS console (region <span className="font-mono">{draft.region}</span>), create a symmetric key for “Encrypt and decrypt”.</li>
-            <li>At “Edit key policy”, append the S3 key statements above, keeping the default statements. Save.</li>
+            <li>At “Edit key policy”, append the S3 key statements above (all three, including the read-only check), keeping the default statements. Save.</li>
             <li>Create a second key the same way and append the Aurora (RDS) key statements.</li>
             <li>Copy both key ARNs (not alias ARNs) for the next step.</li>
           </ol>

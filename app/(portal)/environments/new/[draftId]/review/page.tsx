@@ -3,6 +3,8 @@ import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { KeyArnSummary } from "@/components/key-arn-summary";
 import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
+import { forPage } from "@/lib/auth/guards";
+import { keyArnWarnings } from "@/lib/environments/draft";
 import { SubmitEnvironment } from "../../_components/submit-environment";
 import { WizardSteps } from "../../_components/wizard-steps";
 import { loadWizardDraft } from "../load-draft";
@@ -13,6 +15,7 @@ export default async function ReviewPage({ params }: { params: Promise<{ draftId
   const { draftId } = await params;
   const { draft, reachable } = await loadWizardDraft(draftId, "review");
   const byok = draft.encryptionMode === "CUSTOMER_MANAGED";
+  const warnings = byok ? await forPage("customer", (caller) => keyArnWarnings(caller, { environmentId: draft.id })) : [];
   const edit = (step: string) => (
     <Link href={`/environments/new/${draft.id}/${step}`} className="text-sm text-blue-700 underline">
       Change<span className="sr-only"> {step}</span>
@@ -44,6 +47,16 @@ export default async function ReviewPage({ params }: { params: Promise<{ draftId
             </>
           ) : null}
         </dl>
+        {warnings.length > 0 ? (
+          <section aria-labelledby="key-warnings-heading" className="rounded-md border border-amber-400 bg-amber-50 p-3 text-sm text-amber-950">
+            <h3 id="key-warnings-heading" className="font-semibold">Worth a look before you create</h3>
+            <ul className="mt-1 list-disc space-y-1 pl-5">
+              {warnings.map((warning) => (
+                <li key={warning} className="break-words">{warning}</li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
         <p role="note" className="rounded-md border border-amber-400 bg-amber-50 p-3 text-sm text-amber-950">
           {byok
             ? "Provisioning starts right away and uses your keys: the first write to object storage and the creation of the database check that our platform role can use them. After provisioning, the encryption settings can no longer be changed."
