@@ -27,8 +27,8 @@ async function columns(url: string): Promise<string[]> {
 test("migrations apply through the WASM engine, are recorded by Prisma and are idempotent", async () => {
   const database = await createTestDatabase(inject("databaseAdminUrl"));
   created.push(database);
-  expect(await applyMigrations(database.url)).toEqual([]);
-  const client = new pg.Client({ connectionString: database.url });
+  expect(await applyMigrations(database.ownerUrl)).toEqual([]);
+  const client = new pg.Client({ connectionString: database.ownerUrl });
   await client.connect();
   const rows = await client.query("SELECT migration_name, finished_at FROM _prisma_migrations");
   await client.end();
@@ -41,10 +41,10 @@ test("the committed migrations produce exactly what schema.prisma describes", as
   created.push(migrated);
   const fromSchema = await createTestDatabase(inject("databaseAdminUrl"));
   created.push(fromSchema);
-  const client = new pg.Client({ connectionString: fromSchema.url });
+  const client = new pg.Client({ connectionString: fromSchema.ownerUrl });
   await client.connect();
   await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-  await client.query(await diffSchemas(fromSchema.url, undefined));
+  await client.query(await diffSchemas(fromSchema.ownerUrl, undefined));
   await client.end();
-  expect(await columns(migrated.url)).toEqual(await columns(fromSchema.url));
+  expect(await columns(migrated.ownerUrl)).toEqual(await columns(fromSchema.ownerUrl));
 });

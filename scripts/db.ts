@@ -9,7 +9,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { diffSchemas, migrationsDir } from "../prisma/migrate";
 import { openDatabase, type DatabaseHandle } from "./lib/database";
-import { migrate } from "./lib/migrations";
+import { migrateDatabase } from "./lib/migrations";
 import { describeError } from "./lib/startup";
 
 const [command, name] = process.argv.slice(2);
@@ -29,17 +29,17 @@ try {
   db = await openDatabase();
   switch (command) {
     case "migrate": {
-      const applied = await migrate(db.url);
+      const applied = await migrateDatabase(db);
       console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");
       break;
     }
     case "diff": {
-      process.stdout.write((await diffSchemas(db.url, committedSchema())) || "-- schema.prisma matches the migrations\n");
+      process.stdout.write((await diffSchemas(db.ownerUrl ?? db.url, committedSchema())) || "-- schema.prisma matches the migrations\n");
       break;
     }
     case "new": {
       if (!name || !/^[a-z0-9_]+$/.test(name)) throw new Error("Usage: tsx scripts/db.ts new <snake_case_name>");
-      const sql = await diffSchemas(db.url, committedSchema());
+      const sql = await diffSchemas(db.ownerUrl ?? db.url, committedSchema());
       if (!sql.trim() || /^-- This is an empty migration/.test(sql.trim())) {
         console.log("No changes: schema.prisma matches the migrations.");
         break;
@@ -59,7 +59,7 @@ try {
       if (!db.embedded && process.env.SEED_DEMO !== "1") {
         throw new Error("Refusing to seed a configured DATABASE_URL; set SEED_DEMO=1 to seed it on purpose.");
       }
-      await migrate(db.url);
+      await migrateDatabase(db);
       const { seedDemoData } = await import("../prisma/seed");
       const summary = await seedDemoData(db.url);
       console.log(summary);

@@ -70,7 +70,7 @@ afterAll(async () => {
 
 test("twenty loads in a row on one database each leave exactly the requested scale data", async () => {
   for (let run = 0; run < 20; run += 1) {
-    const totals = await loadScaleData(database.url, size);
+    const totals = await loadScaleData(database.ownerUrl, size);
     expect(totals).toEqual(size);
     expect(await scaleFacts(database.url)).toEqual(sound(size));
   }
@@ -86,7 +86,8 @@ describe("with random() returning the extreme values it can return", () => {
   beforeAll(async () => {
     extremes = await createTestDatabase(inject("databaseAdminUrl"), "seed_scale_extremes");
     const name = new URL(extremes.url).pathname.slice(1);
-    await withClient(extremes.url, async (client) => {
+    // The owner's: the application role may not create schemas or change the database.
+    await withClient(extremes.ownerUrl, async (client) => {
       await client.query(`CREATE SCHEMA extreme_random`);
       await client.query(`CREATE SEQUENCE extreme_random.draws`);
       await client.query(`
@@ -103,10 +104,10 @@ describe("with random() returning the extreme values it can return", () => {
   });
 
   test("the load still succeeds and keeps every date in its window", async () => {
-    expect(await loadScaleData(extremes.url, size)).toEqual(size);
+    expect(await loadScaleData(extremes.ownerUrl, size)).toEqual(size);
     expect(await scaleFacts(extremes.url)).toEqual(sound(size));
     // The stand-in really was the random() the load called.
-    const draws = await withClient(extremes.url, async (client) => {
+    const draws = await withClient(extremes.ownerUrl, async (client) => {
       const { rows } = await client.query<{ last_value: string }>(`SELECT last_value FROM extreme_random.draws`);
       return Number(rows[0]?.last_value);
     });

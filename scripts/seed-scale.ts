@@ -5,7 +5,7 @@
  * data. Refuses a configured DATABASE_URL unless SEED_SCALE=1.
  */
 import { openDatabase, type DatabaseHandle } from "./lib/database";
-import { migrate } from "./lib/migrations";
+import { migrateDatabase } from "./lib/migrations";
 import { loadScaleData, scaleSizeFromEnv } from "./lib/scale-data";
 import { describeError } from "./lib/startup";
 
@@ -18,8 +18,9 @@ try {
     throw new Error("Refusing to load scale data into a configured DATABASE_URL; set SEED_SCALE=1 to do it on purpose.");
   }
   const started = performance.now();
-  await migrate(database.url);
-  const totals = await loadScaleData(database.url, size);
+  await migrateDatabase(database);
+  // A bulk load that switches triggers off: the tables' owner's work.
+  const totals = await loadScaleData(database.ownerUrl ?? database.url, size);
   console.log(
     `Loaded ${size.organizations} organizations and ${size.environments} environments in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
       `(database now holds ${totals.organizations} organizations, ${totals.environments} environments).`,

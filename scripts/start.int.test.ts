@@ -172,3 +172,50 @@ describe("with a configured database", () => {
     expect(result.status).toBe(1);
   });
 });
+
+describe("a real deployment's two database roles", () => {
+  let database: TestDatabase;
+  const platform = {
+    PLATFORM_ACCOUNT_ID: "210987654321",
+    PLATFORM_ROLE_ARN: "arn:aws:iam::210987654321:role/byok-platform",
+    BETTER_AUTH_SECRET: "a".repeat(40),
+    BETTER_AUTH_URL: "https://portal.example.com",
+    AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject("databaseAdminUrl"), "start_roles");
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  test("without DATABASE_OWNER_URL: one line saying why both are needed", async () => {
+    const result = launch({ ...platform, DATABASE_URL: database.appUrl, DATABASE_OWNER_URL: "", PORT: String(await freePort()) });
+    expect(result.stderr).toBe(
+      "DATABASE_OWNER_URL is required with DATABASE_URL: migrations run as the role that owns the tables, and the portal connects " +
+        "as DATABASE_URL's role, which may only insert into and read the audit log (README, Database roles).\n",
+    );
+    expect(result.status).toBe(1);
+  });
+
+  test("the same role in both: refused", async () => {
+    const result = launch({ ...platform, DATABASE_URL: database.ownerUrl, DATABASE_OWNER_URL: database.ownerUrl, PORT: String(await freePort()) });
+    expect(result.stderr).toBe(
+      "DATABASE_URL and DATABASE_OWNER_URL both log in as byok_owner; the portal must connect as a role of its own that cannot rewrite the audit log (README, Database roles).\n",
+    );
+    expect(result.status).toBe(1);
+  });
+
+  test("an application role that could rewrite the audit log (here the superuser): refused after migrating, naming what it can do", async () => {
+    const superuser = new URL(inject("databaseAdminUrl"));
+    superuser.pathname = new URL(database.url).pathname;
+    const result = launch({ ...platform, DATABASE_URL: superuser.toString(), DATABASE_OWNER_URL: database.ownerUrl, PORT: String(await freePort()) });
+    expect(result.stderr).toBe(
+      `DATABASE_URL's role could rewrite the audit log (${decodeURIComponent(superuser.username)} is a superuser). ` +
+        "Connect the portal as a role with only the rights prisma/roles.ts grants (README, Database roles).\n",
+    );
+    expect(result.status).toBe(1);
+  });
+});

@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, isEmbedded, parseEnv } from "../lib/env";
 import { openDatabase, projectRoot, type DatabaseHandle } from "./lib/database";
-import { migrate } from "./lib/migrations";
+import { migrateDatabase } from "./lib/migrations";
+import { appRoleProblems, roleOfUrl } from "../prisma/roles";
 import { startLocalSandbox, type RunningSandbox } from "./lib/sandbox";
 import { describeError, listenFailure, listenProblem, portSetting, StartupError } from "./lib/startup";
 
@@ -65,11 +66,37 @@ async function launch(): Promise<void> {
   const portProblem = await listenProblem(port, host);
   if (portProblem) throw new StartupError(listenFailure("The portal", port, host, portProblem, "PORT"));
 
+  // A real deployment names two roles: the app's (DATABASE_URL) and the owner's, which migrates.
+  if (!embedded) {
+    const ownerUrl = process.env.DATABASE_OWNER_URL?.trim();
+    if (!ownerUrl) {
+      throw new StartupError(
+        "DATABASE_OWNER_URL is required with DATABASE_URL: migrations run as the role that owns the tables, and the portal connects " +
+          "as DATABASE_URL's role, which may only insert into and read the audit log (README, Database roles).",
+      );
+    }
+    if (!/^postgres(ql)?:\/\//.test(ownerUrl)) throw new StartupError("DATABASE_OWNER_URL must be a postgresql:// connection string.");
+    if (roleOfUrl(ownerUrl) === roleOfUrl(process.env.DATABASE_URL ?? "")) {
+      throw new StartupError(
+        `DATABASE_URL and DATABASE_OWNER_URL both log in as ${roleOfUrl(ownerUrl)}; the portal must connect as a role of its own that cannot rewrite the audit log (README, Database roles).`,
+      );
+    }
+  }
   started.database = await openDatabase();
-  const applied = await migrate(started.database.url);
+  const applied = await migrateDatabase(started.database);
   if (applied.length) console.log(`Applied migrations: ${applied.join(", ")}`);
+  if (!embedded) {
+    const problems = await appRoleProblems(started.database.url);
+    if (problems.length) {
+      throw new StartupError(
+        `DATABASE_URL's role could rewrite the audit log (${problems.join("; ")}). Connect the portal as a role with only the rights prisma/roles.ts grants (README, Database roles).`,
+      );
+    }
+  }
 
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: started.database.url, NEXT_TELEMETRY_DISABLED: "1" };
+  // The portal itself never needs the owner's credentials.
+  delete childEnv.DATABASE_OWNER_URL;
   if (embedded) {
     childEnv.BYOK_EMBEDDED = "1";
     childEnv.BETTER_AUTH_SECRET ??= embeddedAuthSecret();

@@ -33,7 +33,19 @@ const labels: Record<string, string> = {
   "provisioning.retry_requested": "Retry of provisioning requested",
   "environment.ready": "Environment ready",
   "aws.call": "AWS call by the platform",
+  "auth.sign-in.succeeded": "Signed in",
+  "auth.sign-in.failed": "Sign-in failed",
+  "auth.sign-in.throttled": "Sign-in refused: too many attempts",
+  "auth.signed-out": "Signed out",
+  "environment.draft.keys_acknowledged": "Confirmed the keys are created",
+  "organization.audit_log.exported": "Exported the audit log",
+  "support.audit_log.viewed": "Vendor support viewed the audit log",
+  "support.audit_log.exported": "Vendor support exported the audit log",
+  "support.note.added": "Vendor support added an internal note",
 };
+
+/** Events about vendor support's internal notes: in the support console's timelines only, never a customer's. */
+export const INTERNAL_ACTIONS = ["support.note.added"] as const;
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -58,6 +70,8 @@ export function describeAuditEvent(action: string, details: Record<string, unkno
       return `${label}: ${text(details.step) ?? ""} — ${text(details.errorCode) ?? ""} ${text(details.errorMessage) ?? ""}`.trim();
     case "provisioning.step.succeeded":
       return `${label}: ${text(details.step) ?? ""}`;
+    case "auth.sign-in.failed":
+      return text(details.reason) ? `${label} (${text(details.reason)})` : label;
     case "provisioning.step.retrying":
       return `${label}: ${text(details.step) ?? ""} — ${text(details.operation) ?? "an AWS call"} met ${text(details.errorCode) ?? "a temporary error"}; next try at ${text(details.nextTryAt) ?? "once the wait is over"}`;
     case "environment.ready":
@@ -71,10 +85,14 @@ export function describeAuditEvent(action: string, details: Record<string, unkno
 
 export async function auditTimeline(
   prisma: PrismaClient,
-  options: { organizationId: string; environmentId?: string; limit?: number },
+  options: { organizationId: string; environmentId?: string; limit?: number; includeInternal?: boolean },
 ): Promise<TimelineEntry[]> {
   const events = await prisma.auditEvent.findMany({
-    where: { organizationId: options.organizationId, ...(options.environmentId ? { environmentId: options.environmentId } : {}) },
+    where: {
+      organizationId: options.organizationId,
+      ...(options.environmentId ? { environmentId: options.environmentId } : {}),
+      ...(options.includeInternal ? {} : { action: { notIn: [...INTERNAL_ACTIONS] } }),
+    },
     orderBy: { sequence: "desc" },
     take: options.limit ?? 200,
     include: { actor: { select: { name: true, email: true } }, environment: { select: { name: true } } },

@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { recordAudit } from "@/lib/audit/record";
 import { auditTimeline } from "@/lib/audit/timeline";
 import type { SupportCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
@@ -8,8 +9,9 @@ import { AppError } from "@/lib/errors";
 import { environmentIdOf } from "@/lib/environments/get-environment";
 import { requeueFailedEnvironment } from "@/lib/environments/submit-environment";
 import { environmentIdSchema, type EnvironmentRef } from "@/lib/environments/schemas";
+import { hasControlCharacters, isSingleLine } from "./input";
 import { tenantQuerySchema, type TenantQuery } from "./tenant-query";
-import { queryTenants } from "./tenants";
+import { decodeCursor, queryTenants } from "./tenants";
 
 /**
  * Vendor support's use cases. Each takes a SupportCaller, which only the access check of the
@@ -17,14 +19,27 @@ import { queryTenants } from "./tenants";
  */
 
 export async function listTenants(_caller: SupportCaller, input: { searchParams: Record<string, string | undefined> }) {
-  const parsed = tenantQuerySchema(env().supportedRegions).safeParse(input.searchParams);
-  // A hand-edited URL with an unknown filter shows the unfiltered list and says why.
-  const query: TenantQuery = parsed.success ? parsed.data : tenantQuerySchema(env().supportedRegions).parse({});
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+  const schema = tenantQuerySchema(env().supportedRegions);
+  const parsed = schema.safeParse(input.searchParams);
+  // A hand-edited URL with an unknown filter, a search with control characters or a page
+  // link that is not one of ours: the list without that part, and a line saying why.
+  const problems = parsed.success ? [] : [...new Set(parsed.error.issues.map((issue) => issue.message))];
+  const rejected = new Set(parsed.success ? [] : parsed.error.issues.map((issue) => String(issue.path[0])));
+  let query: TenantQuery = parsed.success
+    ? parsed.data
+    : schema.parse(Object.fromEntries(Object.entries(input.searchParams).filter(([key]) => !rejected.has(key) && key !== "cursor")));
+  if (query.cursor && !decodeCursor(query.cursor, query.sort)) {
+    problems.push("That page link is not valid (or was made for another sort order); showing the first page.");
+    query = { ...query, cursor: undefined };
+  }
   return { query, problems, page: await queryTenants(db(), query) };
 }
 
-export const organizationIdSchema = z.string({ error: "That organization id is not valid." }).min(1).max(100);
+export const organizationIdSchema = z
+  .string({ error: "That organization id is not valid." })
+  .min(1, "That organization id is not valid.")
+  .max(100, "That organization id is not valid.")
+  .refine(isSingleLine, "That organization id is not valid.");
 export const organizationRefSchema = z.object({ organizationId: organizationIdSchema });
 export type OrganizationRef = z.infer<typeof organizationRefSchema>;
 
@@ -41,7 +56,7 @@ async function findOrganization(input: OrganizationRef) {
   return organization;
 }
 
-export async function getTenant(_caller: SupportCaller, input: OrganizationRef) {
+export async function getTenant(caller: SupportCaller, input: OrganizationRef) {
   const organization = await db().organization.findUnique({
     where: { id: organizationId(input) },
     include: {
@@ -51,11 +66,24 @@ export async function getTenant(_caller: SupportCaller, input: OrganizationRef) 
     },
   });
   if (!organization) throw new AppError("NOT_FOUND");
-  const timeline = await auditTimeline(db(), { organizationId: organization.id, limit: 200 });
+  const timeline = await auditTimeline(db(), { organizationId: organization.id, limit: 200, includeInternal: true });
+  await recordSupportRead(caller, { organizationId: organization.id });
   return { organization, timeline };
 }
 
-export async function getSupportEnvironment(_caller: SupportCaller, input: EnvironmentRef) {
+/** Support reading a tenant's audit log (the tenant and environment pages show it) is itself audited. */
+async function recordSupportRead(caller: SupportCaller, where: { organizationId: string; environmentId?: string }) {
+  await recordAudit(db(), {
+    organizationId: where.organizationId,
+    environmentId: where.environmentId ?? null,
+    actor: { type: "support", userId: caller.userId },
+    action: "support.audit_log.viewed",
+    ipAddress: caller.ipAddress,
+    details: where.environmentId ? { scope: "environment" } : { scope: "organization" },
+  });
+}
+
+export async function getSupportEnvironment(caller: SupportCaller, input: EnvironmentRef) {
   const environment = await db().environment.findUnique({
     where: { id: environmentIdOf(input) },
     include: {
@@ -69,7 +97,8 @@ export async function getSupportEnvironment(_caller: SupportCaller, input: Envir
     },
   });
   if (!environment) throw new AppError("NOT_FOUND");
-  const timeline = await auditTimeline(db(), { organizationId: environment.organizationId, environmentId: environment.id, limit: 500 });
+  const timeline = await auditTimeline(db(), { organizationId: environment.organizationId, environmentId: environment.id, limit: 500, includeInternal: true });
+  await recordSupportRead(caller, { organizationId: environment.organizationId, environmentId: environment.id });
   return { environment, timeline };
 }
 
@@ -78,6 +107,7 @@ export const supportNoteSchema = z.object({
   environmentId: z.preprocess((value) => (value === "" ? undefined : value), environmentIdSchema.optional()),
   body: z
     .string({ error: "Write the note first." })
+    .refine((text) => !hasControlCharacters(text), "A note cannot contain control characters (such as NUL); remove them and save again.")
     .trim()
     .min(1, "Write the note first.")
     .max(4000, "Keep a note to 4,000 characters."),
@@ -92,7 +122,19 @@ export async function addSupportNote(caller: SupportCaller, input: SupportNoteIn
   } else {
     await findOrganization({ organizationId });
   }
-  return db().supportNote.create({ data: { organizationId, environmentId: environmentId ?? null, authorId: caller.userId, body } });
+  return db().$transaction(async (tx) => {
+    const note = await tx.supportNote.create({ data: { organizationId, environmentId: environmentId ?? null, authorId: caller.userId, body } });
+    // The note's text stays in the note: the audit log records that it was written, by whom.
+    await recordAudit(tx, {
+      organizationId,
+      environmentId: environmentId ?? null,
+      actor: { type: "support", userId: caller.userId },
+      action: "support.note.added",
+      ipAddress: caller.ipAddress,
+      details: { noteId: note.id, characters: body.length },
+    });
+    return note;
+  });
 }
 
 export async function supportRetryProvisioning(caller: SupportCaller, input: EnvironmentRef): Promise<{ environmentId: string }> {
@@ -114,5 +156,9 @@ export async function supportRetryProvisioning(caller: SupportCaller, input: Env
 /** An organization's whole audit log, for export (support). */
 export async function exportTenantAuditLog(_caller: SupportCaller, input: OrganizationRef) {
   const organization = await findOrganization(input);
-  return { slug: organization.slug, entries: await auditTimeline(db(), { organizationId: organization.id, limit: 100_000 }) };
+  return {
+    organizationId: organization.id,
+    slug: organization.slug,
+    entries: await auditTimeline(db(), { organizationId: organization.id, limit: 100_000, includeInternal: true }),
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isSingleLine } from "./input";
 
 /**
  * The tenants list's query, as it sits in the URL (shareable links). One schema for the
@@ -22,7 +23,12 @@ export function tenantQuerySchema(supportedRegions: readonly string[]) {
   return z.object({
     q: z.preprocess(
       emptyToUndefined,
-      z.string().trim().max(200, "Search for at most 200 characters.").optional(),
+      z
+        .string()
+        .refine(isSingleLine, "A search cannot contain control characters (such as NUL) or line breaks; type it again without them.")
+        .trim()
+        .max(200, "Search for at most 200 characters.")
+        .optional(),
     ),
     status: z.preprocess(emptyToUndefined, z.enum(ENVIRONMENT_STATUSES, { error: "Unknown status filter." }).optional()),
     mode: z.preprocess(emptyToUndefined, z.enum(ENCRYPTION_MODES, { error: "Unknown encryption mode filter." }).optional()),
@@ -37,7 +43,7 @@ export function tenantQuerySchema(supportedRegions: readonly string[]) {
       emptyToUndefined,
       z.enum(Object.keys(TENANT_SORTS) as [TenantSort, ...TenantSort[]], { error: "Unknown sort order." }).default("name"),
     ),
-    cursor: z.preprocess(emptyToUndefined, z.string().max(400).optional()),
+    cursor: z.preprocess(emptyToUndefined, z.string().max(400, "That page link is not valid; showing the first page.").optional()),
   });
 }
 export type TenantQuery = z.infer<ReturnType<typeof tenantQuerySchema>>;

@@ -1,5 +1,6 @@
 import "server-only";
 import { Prisma, type PrismaClient } from "@/generated/prisma/client";
+import { isSingleLine } from "./input";
 import type { TenantQuery, TenantSort } from "./tenant-query";
 
 /**
@@ -55,13 +56,31 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");
 }
 
-/** A cursor from the URL, or undefined when it is malformed or made for another sort. */
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Whether a cursor's value is one this sort can have, so the page query never fails on it. */
+function validCursorValue(sort: TenantSort, value: unknown): value is string | number {
+  switch (sort) {
+    case "activity":
+      return typeof value === "string" && isoTimestamp.test(value) && new Date(value).toISOString() === value;
+    case "environments":
+    case "status":
+      // The summary columns are PostgreSQL integers.
+      return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 2_147_483_647;
+    case "name":
+    case "-name":
+      // Names may hold any text but NUL, which PostgreSQL text cannot.
+      return typeof value === "string" && value.length <= 1000 && !value.includes("\u0000");
+  }
+}
+
+/** A cursor from the URL, or undefined when it is malformed, made for another sort or not one of ours. */
 export function decodeCursor(text: string | undefined, sort: TenantSort): Cursor | undefined {
   if (!text) return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Partial<Cursor>;
-    if (parsed.sort !== sort || typeof parsed.id !== "string") return undefined;
-    if (typeof parsed.value !== "string" && typeof parsed.value !== "number") return undefined;
+    const parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Partial<Cursor> | null;
+    if (!parsed || parsed.sort !== sort || typeof parsed.id !== "string" || parsed.id.length > 100 || !isSingleLine(parsed.id)) return undefined;
+    if (!validCursorValue(sort, parsed.value)) return undefined;
     return { sort, value: parsed.value, id: parsed.id };
   } catch {
     return undefined;

@@ -15,9 +15,17 @@ export const supportRetryUseCase = defineUseCase({
   run: supportRetryProvisioning,
 });
 
+/** The export changes nothing, so the pipeline records its audit event: support read this tenant's log. */
 export const exportTenantAuditLogUseCase = defineUseCase({
   name: "support.export-audit-log",
   access: "support",
   input: auditExportQuerySchema.extend(organizationRefSchema.shape),
   run: exportTenantAuditLog,
+  audit: (caller, input, log) => ({
+    organizationId: log.organizationId,
+    actor: { type: "support", userId: caller.userId },
+    action: "support.audit_log.exported",
+    ipAddress: caller.ipAddress,
+    details: { format: input.format, events: log.entries.length },
+  }),
 });

@@ -7,6 +7,7 @@ import path from "node:path";
 import pg from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { applyMigrations, migrationsDir } from "../../prisma/migrate";
+import { grantAppRole, roleOfUrl } from "../../prisma/roles";
 import { describeError, StartupError } from "./startup";
 
 /**
@@ -90,4 +91,23 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
   } catch (error) {
     throw new StartupError(await explainMigrationFailure(databaseUrl, error));
   }
+}
+
+/**
+ * Migrates as the owner (`ownerUrl`, or `url` when no owner is configured), then grants the
+ * application role (the user of `url`) its rights, so tables a migration adds get them too.
+ */
+export async function migrateDatabase(database: { url: string; ownerUrl: string | undefined }): Promise<string[]> {
+  const applied = await migrate(database.ownerUrl ?? database.url);
+  if (database.ownerUrl && roleOfUrl(database.ownerUrl) !== roleOfUrl(database.url)) {
+    try {
+      await grantAppRole(database.ownerUrl, roleOfUrl(database.url));
+    } catch (error) {
+      throw new StartupError(
+        `Granting the application role ${roleOfUrl(database.url)} its rights failed: ${describeError(error).replace(/\.$/, "")}. ` +
+          "DATABASE_OWNER_URL must log in as the role that owns the tables (see README, Database roles).",
+      );
+    }
+  }
+  return applied;
 }

@@ -47,9 +47,12 @@ export async function loadScaleData(databaseUrl: string, size: ScaleSize): Promi
   try {
     await client.query("BEGIN");
     try {
-      // Bulk load without per-row triggers (summaries are computed once below; the audit
-      // table's append-only trigger does not fire either, which lets old scale data go).
-      await client.query(`SET LOCAL session_replication_role = replica`);
+      // Bulk load without the environment's summary trigger (summaries are computed once
+      // below) and with the audit table's append-only triggers off, which lets old scale data
+      // go (audit:verify then reports the events deleted). Needs the tables' owner; the
+      // ALTERs are undone by the COMMIT's ENABLE below, or by a ROLLBACK.
+      await client.query(`ALTER TABLE "environment" DISABLE TRIGGER USER`);
+      await client.query(`ALTER TABLE "audit_event" DISABLE TRIGGER USER`);
       await client.query(`DELETE FROM "audit_event" WHERE "organizationId" LIKE 'scale-%'`);
       await client.query(`DELETE FROM "provisioning_step" WHERE "environmentId" IN (SELECT "id" FROM "environment" WHERE "organizationId" LIKE 'scale-%')`);
       await client.query(`DELETE FROM "provisioning_attempt" WHERE "environmentId" IN (SELECT "id" FROM "environment" WHERE "organizationId" LIKE 'scale-%')`);
@@ -105,6 +108,8 @@ export async function loadScaleData(databaseUrl: string, size: ScaleSize): Promi
                   FROM "environment" WHERE "organizationId" LIKE 'scale-%' GROUP BY "organizationId") s
          WHERE s."organizationId" = o."id"`);
       await client.query(`UPDATE "organization" SET "lastActivityAt" = "createdAt" WHERE "id" LIKE 'scale-%' AND "environmentCount" = 0`);
+      await client.query(`ALTER TABLE "environment" ENABLE TRIGGER USER`);
+      await client.query(`ALTER TABLE "audit_event" ENABLE TRIGGER USER`);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});

@@ -67,7 +67,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
           </div>
         </form>
         {problems.length ? (
-          <p role="alert" className="mt-3 text-sm text-amber-900">{problems.join(" ")} Showing all tenants instead.</p>
+          <p role="alert" className="mt-3 text-sm text-amber-900">{problems.join(" ")} The list below leaves out what was not valid.</p>
         ) : null}
       </Card>
       <Card className="p-0">
