@@ -9,6 +9,11 @@ const nextConfig = {
   // `npm test` runs `tsc --noEmit` over the whole tree (tests, sandbox, scripts) as its own
   // stage; the build does not repeat it.
   typescript: { ignoreBuildErrors: true },
+  experimental: {
+    // proxy.ts answers 413 above 1 MB (lib/security/headers.ts MAX_BODY_BYTES); Next's own limit matches it.
+    serverActions: { bodySizeLimit: "1mb" },
+  },
+  // proxy.ts sets these and the CSP on every page and API answer; here they also cover static assets.
   async headers() {
     return [
       {

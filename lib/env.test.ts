@@ -80,3 +80,15 @@ describe("parseEnv", () => {
     ]);
   });
 });
+
+describe("TRUSTED_PROXIES", () => {
+  test("defaults to 0 (the socket's address is the client's) and takes a small whole number", () => {
+    expect(parseEnv(embedded).trustedProxies).toBe(0);
+    expect(parseEnv({ ...embedded, TRUSTED_PROXIES: "2" }).trustedProxies).toBe(2);
+  });
+
+  test("anything else stops the start with one line", () => {
+    expect(problemsOf({ ...embedded, TRUSTED_PROXIES: "yes" })).toEqual(["TRUSTED_PROXIES must be a whole number from 0 to 10."]);
+    expect(problemsOf({ ...embedded, TRUSTED_PROXIES: "11" })).toEqual(["TRUSTED_PROXIES must be a whole number from 0 to 10."]);
+  });
+});

@@ -74,6 +74,7 @@ const envSchema = z
     provisioningConcurrency: wholeNumber("PROVISIONING_CONCURRENCY", 1, 100),
     provisioningPoolSize: wholeNumber("PROVISIONING_DATABASE_POOL_SIZE", 2, 200),
     provisioningRetryBudgetSeconds: wholeNumber("PROVISIONING_RETRY_BUDGET_SECONDS", 1, 24 * 60 * 60),
+    trustedProxies: wholeNumber("TRUSTED_PROXIES", 0, 10),
   })
   .superRefine((env, ctx) => {
     if (!env.supportedRegions.includes(env.defaultRegion)) {
@@ -143,6 +144,9 @@ export function parseEnv(source: EnvSource = process.env): PortalEnv {
     provisioningConcurrency: optional(source.PROVISIONING_CONCURRENCY) ?? "16",
     provisioningPoolSize: optional(source.PROVISIONING_DATABASE_POOL_SIZE) ?? "12",
     provisioningRetryBudgetSeconds: optional(source.PROVISIONING_RETRY_BUDGET_SECONDS) ?? "900",
+    // How many reverse proxies in front of the portal append to X-Forwarded-For; 0 = the
+    // portal faces the clients and the socket's address is the client's.
+    trustedProxies: optional(source.TRUSTED_PROXIES) ?? "0",
   };
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {

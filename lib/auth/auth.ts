@@ -5,6 +5,8 @@ import { nextCookies } from "better-auth/next-js";
 import { organization } from "better-auth/plugins";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/security/client-address";
+import { signInGuard } from "./sign-in-guard";
 
 function createAuth() {
   const config = env();
@@ -21,9 +23,18 @@ function createAuth() {
         role: { type: "string", required: false, defaultValue: "customer", input: false },
       },
     },
-    advanced: { useSecureCookies: config.appUrl.startsWith("https://") },
+    advanced: {
+      useSecureCookies: config.appUrl.startsWith("https://"),
+      // The address the server decided from the socket and TRUSTED_PROXIES, never the client's X-Forwarded-For.
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
+    },
+    // Sign-in is throttled by the portal's own limiter (lib/auth/sign-in-guard.ts), in
+    // PostgreSQL and on every path; better-auth's in-memory one would only see HTTP calls.
+    rateLimit: { enabled: false },
     telemetry: { enabled: false },
-    plugins: [organization({ allowUserToCreateOrganization: false }), nextCookies()],
+    // The organization plugin supplies the organization and member tables; its endpoints, like
+    // every endpoint the product does not use, answer 404 (sign-in guard). nextCookies stays last.
+    plugins: [organization({ allowUserToCreateOrganization: false }), signInGuard(), nextCookies()],
   });
 }
 

@@ -10,6 +10,11 @@ describe("safeNextPath", () => {
     ["/\\evil.example", "/"],
     ["/sign-in?next=/x", "/"],
     ["/api/health", "/"],
+    ["/%09/evil.example", "/"],
+    ["/%09%5Cevil.example", "/"],
+    ["/%0a/evil.example", "/"],
+    ["/\t/evil.example", "/"],
+    ["/\n/evil.example", "/"],
     [undefined, "/"],
     [42, "/"],
   ])("%s → %s", (input, expected) => {

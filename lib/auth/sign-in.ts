@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeRedirectPath } from "@/lib/security/safe-redirect";
 
 export const signInSchema = z.object({
   email: z
@@ -15,13 +16,11 @@ export const signInSchema = z.object({
 
 export type SignInInput = z.infer<typeof signInSchema>;
 
-/** Only same-site absolute paths are followed after sign-in (no open redirects). */
+/** Where to go after sign-in: a same-origin page (lib/security/safe-redirect.ts), never sign-in itself or an API. */
 export function safeNextPath(value: unknown): string {
-  if (typeof value !== "string") return "/";
-  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\") || value.includes("://")) return "/";
-  if (value.startsWith("/sign-in") || value.startsWith("/api/")) return "/";
-  return value;
+  const path = safeRedirectPath(value);
+  return path.startsWith("/sign-in") || path.startsWith("/api/") ? "/" : path;
 }
 
 /** The sign-in form as posted: the credentials and where to go afterwards. */
-export const signInFormSchema = signInSchema.extend({ next: z.unknown().transform(safeNextPath) });
+export const signInFormSchema = signInSchema.extend({ next: z.unknown().optional().transform(safeNextPath) });

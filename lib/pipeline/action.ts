@@ -15,9 +15,12 @@ export interface ActionOptions<I, O, D> {
   data?: (output: O, input: I) => D;
 }
 
-/** A form's fields as a plain object for the use case's schema (which drops anything it does not know). */
-function formFields(formData: FormData): Record<string, FormDataEntryValue> {
-  return Object.fromEntries(formData.entries());
+/**
+ * A form's fields as a plain object for the use case's schema (which drops anything it does not
+ * know). Anything but a FormData (a hand-made request) becomes an empty form, refused by the schema.
+ */
+function formFields(formData: unknown): Record<string, FormDataEntryValue> {
+  return formData instanceof FormData ? Object.fromEntries(formData.entries()) : {};
 }
 
 async function perform<A extends Access, I, O, D>(useCase: UseCase<A, I, O>, rawInput: unknown, options: ActionOptions<I, O, D>): Promise<ActionResult<D>> {
@@ -48,5 +51,6 @@ export function formAction<A extends Access, I, O, D = null>(
   useCase: UseCase<A, I, O>,
   options: ActionOptions<I, O, D> = {},
 ): (previous: ActionResult<D> | null, formData: FormData) => Promise<ActionResult<D>> {
-  return async (_previous, formData) => perform(useCase, formFields(formData), options);
+  // The arguments come from the request body as decoded: typed here, never trusted.
+  return async (_previous, formData: unknown) => perform(useCase, formFields(formData), options);
 }

@@ -4,6 +4,8 @@ import { authorize, type Access, type CallerFor } from "@/lib/auth/access";
 import type { Caller } from "@/lib/auth/caller";
 import { recordAudit, type AuditEntry } from "@/lib/audit/record";
 import { db } from "@/lib/db";
+import { AppError, type FieldErrors } from "@/lib/errors";
+import { controlCharacterProblems } from "@/lib/security/input-rules";
 
 /**
  * A use case as every entry point runs it: who may run it, the zod schema its raw input must
@@ -48,8 +50,18 @@ export function setRateLimiter(limiter: RateLimiter | null): void {
   limiterHolder.__portalRateLimiter = limiter ?? allowEverything;
 }
 
+/** Refuses a raw input holding a control character anywhere (lib/security/input-rules.ts), naming the field. */
+export function refuseControlCharacters(rawInput: unknown): void {
+  const problems = controlCharacterProblems(rawInput);
+  const [first] = problems;
+  if (!first) return;
+  const fieldErrors: FieldErrors = {};
+  for (const problem of problems) (fieldErrors[problem.field || "input"] ??= []).push(problem.message);
+  throw new AppError("VALIDATION", first.message, { fieldErrors });
+}
+
 /**
- * authorize → rate-limit → parse → run → audit. Authorization comes before parsing so that a
+ * authorize → rate-limit → input rules → parse → run → audit. Authorization comes before parsing so that a
  * caller who may not run the use case learns nothing about its input rules (the support
  * console answers 404 to everyone else, whatever they send). Throws AppError, ZodError or
  * whatever the service threw; the adapters map it.
@@ -65,6 +77,7 @@ export async function runUseCase<A extends Access, I, O>(
     userId: invocation.caller?.userId ?? null,
     ipAddress: invocation.ipAddress,
   });
+  refuseControlCharacters(rawInput);
   const schema = typeof useCase.input === "function" ? useCase.input() : useCase.input;
   const input = await schema.parseAsync(rawInput);
   const output = await useCase.run(caller, input);
