@@ -11,9 +11,14 @@ import { byokMaterial } from "@/lib/environments/byok-material";
 import { getProvisioningStatus } from "@/lib/environments/provisioning-status";
 import { getEnvironment } from "@/lib/environments/get-environment";
 import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
+import { PolicyCheck } from "@/components/policy-check";
+import { keyCommandsFor } from "@/lib/policy-check/commands";
+import { checkKeyPolicyAction } from "./actions";
 import { ProvisioningStatus } from "./_components/provisioning-status";
 
 export const metadata: Metadata = { title: "Environment" };
+
+const POLICY_CHECK_ID = "key-policy-check";
 
 export default async function EnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
   const ref = await params;
@@ -67,7 +72,23 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
       ) : null}
       {status ? (
         <Card>
-          <ProvisioningStatus initial={status} />
+          <ProvisioningStatus initial={status} policyCheckAnchor={byok ? POLICY_CHECK_ID : undefined} />
+        </Card>
+      ) : null}
+      {byok && environment.status !== "DRAFT" ? (
+        <Card className="space-y-3" id={POLICY_CHECK_ID}>
+          <h2 className="text-lg font-semibold">Check a key policy</h2>
+          <p className="text-sm text-slate-700">
+            Print one of your keys&apos; policy with the command below and paste it here. The check runs every request the platform
+            makes on that key for this environment against the policy, says exactly which statement or condition refuses one,
+            and gives you a corrected policy that keeps your own statements.
+          </p>
+          <PolicyCheck
+            environmentId={environment.id}
+            getCommands={{ s3: keyCommandsFor(environment.s3KeyArn, environment.region).getPolicy(), rds: keyCommandsFor(environment.rdsKeyArn, environment.region).getPolicy() }}
+            defaultKind={status?.attempt?.steps.find((step) => step.status === "FAILED")?.key === "database" ? "rds" : "s3"}
+            check={checkKeyPolicyAction}
+          />
         </Card>
       ) : null}
       <Card>

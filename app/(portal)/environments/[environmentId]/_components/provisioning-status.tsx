@@ -6,6 +6,7 @@ import { useEffect, useRef, useState, useTransition } from "react";
 import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
 import type { ProvisioningStatusView, ProvisioningStepView } from "@/lib/environments/provisioning-status";
+import { CodeFigure } from "@/components/code-figure";
 import { StepRetryNotice } from "@/components/step-retry-notice";
 import { STEP_RETRYING_LABEL, STEP_STATUS_LABELS } from "@/lib/labels";
 import { retryProvisioningAction } from "../actions";
@@ -23,7 +24,8 @@ async function fetchStatus(environmentId: string): Promise<ProvisioningStatusVie
   return (await response.json()) as ProvisioningStatusView;
 }
 
-export function ProvisioningStatus({ initial }: { initial: ProvisioningStatusView }) {
+/** `policyCheckAnchor`: the id of the page's key policy check, linked from the failure panel (customer-managed keys only). */
+export function ProvisioningStatus({ initial, policyCheckAnchor }: { initial: ProvisioningStatusView; policyCheckAnchor?: string }) {
   const router = useRouter();
   const [now, setNow] = useState(() => Date.now());
   const [retrying, startRetry] = useTransition();
@@ -94,13 +96,22 @@ export function ProvisioningStatus({ initial }: { initial: ProvisioningStatusVie
               <div>
                 <p className="font-medium">How to fix it</p>
                 <p className="mt-1">{failed.explanation.fix}</p>
-                {failed.explanation.commands.map((command) => (
-                  <pre key={command} className="mt-2 overflow-x-auto rounded bg-white p-2 font-mono text-xs text-slate-900">
-                    {command}
-                  </pre>
-                ))}
+                <div className="mt-2 space-y-2">
+                  {failed.explanation.commands.map((command, index) => (
+                    <CodeFigure key={command} code={command} title={`Fix command ${index + 1}`} />
+                  ))}
+                </div>
               </div>
             </>
+          ) : null}
+          {policyCheckAnchor && failed.key !== "finalize" ? (
+            <p>
+              To see exactly what your key policy refuses, and get a corrected policy,{" "}
+              <a className="font-medium underline" href={`#${policyCheckAnchor}`}>
+                check the key policy
+              </a>
+              .
+            </p>
           ) : null}
           {retryError ? <p className="font-medium">{retryError}</p> : null}
           <Button
