@@ -10,7 +10,7 @@ const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
   {
-    ignores: [".next/**", "node_modules/**", "generated/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+    ignores: [".next/**", ".next-*/**", "node_modules/**", "generated/**", ".data/**", "test-results/**", "test-results-*/**", "playwright-report/**", "demo-output/**", "next-env.d.ts"],
   },
   {
     rules: {
@@ -25,9 +25,10 @@ const config = [
     rules: { "react-hooks/rules-of-hooks": "off" },
   },
   {
-    // The test oracles are AGPL / dev-only: app and sandbox code must never import them.
+    // The test oracles are AGPL / dev-only: app and sandbox code must never import them
+    // (tests and their support modules under __testing__/ may).
     files: ["**/*.ts", "**/*.tsx"],
-    ignores: ["**/*.test.ts", "e2e/**"],
+    ignores: ["**/*.test.ts", "**/__testing__/**", "e2e/**"],
     rules: { "no-restricted-imports": ["error", { paths: testOracles }] },
   },
   {
@@ -44,7 +45,7 @@ const config = [
     // Services take the caller as an argument and run without Next: only the request module, the
     // page guard and the action adapter touch the request or the router.
     files: ["lib/**/*.ts", "lib/**/*.tsx"],
-    ignores: ["**/*.test.ts", "lib/auth/request.ts", "lib/auth/guards.ts", "lib/pipeline/action.ts"],
+    ignores: ["**/*.test.ts", "**/__testing__/**", "lib/auth/request.ts", "lib/auth/guards.ts", "lib/pipeline/action.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

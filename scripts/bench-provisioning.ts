@@ -24,6 +24,7 @@ import * as harness from "@/lib/provisioning/__testing__/harness";
 import { startProvisioningWorker } from "@/lib/provisioning/worker";
 import { resolveTimings } from "@/lib/provisioning/context";
 import { awsClients, destroyAwsClients } from "@/lib/aws/clients";
+import { onNewEnvironmentClients } from "@/lib/aws/environment-session";
 import { db } from "@/lib/db";
 import { startSandbox } from "@/sandbox/server";
 import { startEmbeddedPostgres } from "./lib/embedded-postgres";
@@ -148,9 +149,12 @@ function timing<A extends { input: object }, R>(next: (args: A) => Promise<R>, c
   };
 }
 
-/** The worker's runs use these same cached clients (lib/aws/clients). */
-function instrumentAwsClients(): void {
-  const clients: AwsClients = awsClients(REGION);
+/**
+ * Times every AWS call: the worker's runs use one set of clients per environment session
+ * (lib/aws/environment-session.ts), instrumented as each is made; AssumeRole goes through the
+ * Region's base clients.
+ */
+function instrument(clients: AwsClients): void {
   if (instrumented.has(clients)) return;
   instrumented.add(clients);
   const options = { step: "initialize", priority: "high", name: "benchProvisioningTiming" } as const;
@@ -159,6 +163,11 @@ function instrumentAwsClients(): void {
   clients.kms.middlewareStack.add(timing, options);
   clients.sts.middlewareStack.add(timing, options);
 }
+
+function instrumentAwsClients(): void {
+  instrument(awsClients(REGION));
+}
+onNewEnvironmentClients(instrument);
 
 // ---------------------------------------------------------------------------------------
 // Customers, clicks and what each customer saw.
@@ -464,7 +473,7 @@ async function amplification(sandbox: BenchSandbox): Promise<Amplification> {
     }
   }
   const storageChain = [...perBucket.values()].reduce<string[]>((longest, chain) => (chain.length > longest.length ? chain : longest), []);
-  const wire = events.filter((e) => e.viaService === undefined && e.principal === harness.PLATFORM_PRINCIPAL_ARN).length;
+  const wire = events.filter((e) => e.viaService === undefined && e.principal.startsWith(harness.PLATFORM_SESSION_ARN_PREFIX)).length;
   const audited = [...perBucket.values()].flat().filter((op) => !op.includes(" via ")).length + databaseChain.filter((op) => !op.includes(" via ")).length;
   if (wire !== audited) notes.push(`the sandbox saw ${wire} delayed calls from the platform, the audit log accounts for ${audited} (SDK-level retries?)`);
 

@@ -22,7 +22,8 @@ try {
   let adminUrl = process.env.DATABASE_URL?.trim();
   if (!adminUrl) {
     server = await startEmbeddedPostgres({
-      dataDir: path.join(projectRoot, ".data/e2e-pg"),
+      // Its own folder for a run beside this one (npm run demo sets it).
+      dataDir: process.env.E2E_PG_DATA_DIR ?? path.join(projectRoot, ".data/e2e-pg"),
       port: portSetting("E2E_PG_PORT", 54349),
       portSetting: "E2E_PG_PORT",
       log: (line) => process.stderr.write(`[e2e postgres] ${line}\n`),
@@ -37,6 +38,8 @@ try {
     ...process.env,
     DATABASE_URL: databaseUrl,
     E2E_DATABASE_URL: databaseUrl,
+    // For specs that check what the app's role cannot do, against what the owner can.
+    E2E_DATABASE_OWNER_URL: database.ownerUrl,
     BYOK_EMBEDDED: "1",
     BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
     AWS_ENDPOINT_URL: sandbox.url,
