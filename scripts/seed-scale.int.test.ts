@@ -1,22 +1,12 @@
 import { spawnSync } from "node:child_process";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { projectRoot } from "./lib/database";
 import { loadScaleData, scaleSizeFromEnv } from "./lib/scale-data";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/test-database";
 import { tsxCommand } from "../lib/testing/processes";
+import { withPgClient } from "../lib/testing/pg-client";
 
 const size = { organizations: 25, environments: 250 };
-
-async function withClient<T>(url: string, query: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await query(client);
-  } finally {
-    await client.end();
-  }
-}
 
 interface ScaleFacts {
   organizations: number;
@@ -30,7 +20,7 @@ interface ScaleFacts {
 
 /** What every load must leave behind, whatever random() returned. */
 function scaleFacts(url: string): Promise<ScaleFacts> {
-  return withClient(url, async (client) => {
+  return withPgClient(url, async (client) => {
     const { rows } = await client.query<ScaleFacts>(`
       SELECT (SELECT count(*)::int FROM "organization" WHERE "id" LIKE 'scale-%') AS organizations,
              (SELECT count(*)::int FROM "environment" WHERE "organizationId" LIKE 'scale-%') AS environments,
@@ -87,7 +77,7 @@ describe("with random() returning the extreme values it can return", () => {
     extremes = await createTestDatabase(inject("databaseAdminUrl"), "seed_scale_extremes");
     const name = new URL(extremes.url).pathname.slice(1);
     // The owner's: the application role may not create schemas or change the database.
-    await withClient(extremes.ownerUrl, async (client) => {
+    await withPgClient(extremes.ownerUrl, async (client) => {
       await client.query(`CREATE SCHEMA extreme_random`);
       await client.query(`CREATE SEQUENCE extreme_random.draws`);
       await client.query(`
@@ -107,7 +97,7 @@ describe("with random() returning the extreme values it can return", () => {
     expect(await loadScaleData(extremes.ownerUrl, size)).toEqual(size);
     expect(await scaleFacts(extremes.url)).toEqual(sound(size));
     // The stand-in really was the random() the load called.
-    const draws = await withClient(extremes.ownerUrl, async (client) => {
+    const draws = await withPgClient(extremes.ownerUrl, async (client) => {
       const { rows } = await client.query<{ last_value: string }>(`SELECT last_value FROM extreme_random.draws`);
       return Number(rows[0]?.last_value);
     });

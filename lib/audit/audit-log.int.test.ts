@@ -6,6 +6,7 @@ import { projectRoot } from "@/scripts/lib/database";
 import { tsxCommand } from "@/lib/testing/processes";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-database";
 import { GENESIS_HASH, verifyAuditChain } from "./chain";
+import { withPgClient } from "@/lib/testing/pg-client";
 
 /**
  * Issue 12, defect 4: the audit log was append-only only against polite SQL. The portal's own
@@ -16,16 +17,6 @@ import { GENESIS_HASH, verifyAuditChain } from "./chain";
 const ORGANIZATION = "org-audit";
 let database: TestDatabase;
 
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function append(client: pg.Client, action: string, extra: { createdAt?: string; sequence?: number; hash?: string } = {}): Promise<void> {
   await client.query(
     `INSERT INTO audit_event ("id", "organizationId", "actorType", "action", "details", "createdAt", "sequence", "hash", "previousHash")
@@ -35,7 +26,7 @@ async function append(client: pg.Client, action: string, extra: { createdAt?: st
 }
 
 async function seed(target: TestDatabase, events: number): Promise<void> {
-  await withClient(target.appUrl, async (client) => {
+  await withPgClient(target.appUrl, async (client) => {
     await client.query(`INSERT INTO organization ("id", "name", "slug") VALUES ($1, 'Audited', $1)`, [ORGANIZATION]);
     for (let i = 0; i < events; i += 1) await append(client, `test.event.${i + 1}`);
   });
@@ -70,7 +61,7 @@ describe("the application's connection cannot rewrite the audit log", () => {
     ["skipping triggers with session_replication_role", `SET session_replication_role = replica`, 'permission denied to set parameter "session_replication_role"'],
     ["moving the chain head", `UPDATE audit_chain_head SET "lastSequence" = 0`, "permission denied for table audit_chain_head"],
   ] as [string, string, string | RegExp][])("%s is refused", async (_name, sql, message) => {
-    await withClient(database.appUrl, async (client) => {
+    await withPgClient(database.appUrl, async (client) => {
       await expect(client.query(sql)).rejects.toThrow(message);
     });
     const report = await verifyAuditChain(database.appUrl);
@@ -80,7 +71,7 @@ describe("the application's connection cannot rewrite the audit log", () => {
 
   test("a backdated insert with its own sequence number and hash gets the transaction's time, the next number and the real hash", async () => {
     const before = await verifyAuditChain(database.appUrl);
-    const rows = await withClient(database.appUrl, async (client) => {
+    const rows = await withPgClient(database.appUrl, async (client) => {
       await client.query("BEGIN");
       await append(client, "test.backdated", { createdAt: "2001-01-01T00:00:00Z", sequence: 1, hash: "f".repeat(64) });
       const { rows } = await client.query<{ sequence: string; createdAt: Date; now: Date; hash: string; previousHash: string }>(
@@ -102,7 +93,7 @@ describe("the application's connection cannot rewrite the audit log", () => {
   });
 
   test("even the owner's UPDATE, DELETE and TRUNCATE are refused by the triggers", async () => {
-    await withClient(database.ownerUrl, async (client) => {
+    await withPgClient(database.ownerUrl, async (client) => {
       await expect(client.query(`UPDATE audit_event SET "action" = 'rewritten'`)).rejects.toThrow("audit_event is append-only");
       await expect(client.query(`DELETE FROM audit_event`)).rejects.toThrow("audit_event is append-only");
       await expect(client.query(`TRUNCATE audit_event`)).rejects.toThrow("audit_event is append-only");
@@ -117,7 +108,7 @@ describe("the hash chain", () => {
     const before = await verifyAuditChain(database.appUrl);
     await Promise.all(
       Array.from({ length: 16 }, (_, worker) =>
-        withClient(database.appUrl, async (client) => {
+        withPgClient(database.appUrl, async (client) => {
           for (let i = 0; i < 15; i += 1) {
             await client.query("BEGIN");
             await append(client, `test.concurrent.${worker}.${i}`);
@@ -154,7 +145,7 @@ describe("the hash chain", () => {
     });
 
     test("a deleted event is a gap, an edited one a change, a row slipped in around the trigger is outside the chain, and the first bad row is named", async () => {
-      const ids = await withClient(tampered.ownerUrl, async (client) => {
+      const ids = await withPgClient(tampered.ownerUrl, async (client) => {
         const { rows } = await client.query<{ sequence: string; id: string }>(`SELECT "sequence"::text AS "sequence", "id"::text AS "id" FROM audit_event ORDER BY "sequence"`);
         await client.query(`ALTER TABLE audit_event DISABLE TRIGGER USER`);
         await client.query(`DELETE FROM audit_event WHERE "sequence" = 3`);
@@ -187,7 +178,7 @@ describe("the hash chain", () => {
       const end = await createTestDatabase(inject("databaseAdminUrl"), "audit_truncated");
       try {
         await seed(end, 4);
-        await withClient(end.ownerUrl, async (client) => {
+        await withPgClient(end.ownerUrl, async (client) => {
           await client.query(`ALTER TABLE audit_event DISABLE TRIGGER USER`);
           await client.query(`DELETE FROM audit_event WHERE "sequence" >= 3`);
           await client.query(`ALTER TABLE audit_event ENABLE TRIGGER USER`);

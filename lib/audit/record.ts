@@ -36,3 +36,40 @@ export async function recordAudit(writer: Writer, entry: AuditEntry): Promise<vo
     },
   });
 }
+
+/**
+ * An action a customer admin took on one of their organization's environments, recorded in the
+ * caller's transaction. Call it last in the transaction: appends are serialized until commit.
+ */
+export function recordCustomerAction(
+  writer: Writer,
+  caller: { userId: string; organizationId: string; ipAddress: string | null },
+  entry: { environmentId: string; action: string; details?: Prisma.InputJsonValue },
+): Promise<void> {
+  return recordAudit(writer, {
+    organizationId: caller.organizationId,
+    environmentId: entry.environmentId,
+    actor: { type: "user", userId: caller.userId },
+    action: entry.action,
+    ipAddress: caller.ipAddress,
+    ...(entry.details === undefined ? {} : { details: entry.details }),
+  });
+}
+
+/** The audit entry for a download of an organization's audit log (by the customer or by support). */
+export function auditLogExportEntry(options: {
+  organizationId: string;
+  actor: AuditActor;
+  action: "organization.audit_log.exported" | "support.audit_log.exported";
+  ipAddress: string | null;
+  format: string;
+  events: number;
+}): AuditEntry {
+  return {
+    organizationId: options.organizationId,
+    actor: options.actor,
+    action: options.action,
+    ipAddress: options.ipAddress,
+    details: { format: options.format, events: options.events },
+  };
+}

@@ -4,27 +4,19 @@
  * services queue up behind it (seen waiting in pg_stat_activity), then lets them through in order.
  */
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { byokDraft, customerCaller, startHarness, type Harness } from "@/lib/provisioning/__testing__/harness";
+import { byokDraft, customerCaller, harnessForFile } from "@/lib/provisioning/__testing__/harness";
 import { chooseEncryption, provideKeyArns, updateDraftBasics } from "./draft";
 import { submitEnvironment } from "./submit-environment";
 
 const REGION = "eu-west-1";
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness(inject("databaseAdminUrl"));
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = harnessForFile();
 
 /** A transaction that holds the draft's row lock until `release`. */
 async function holdDraft(environmentId: string) {
-  const client = new pg.Client({ connectionString: harness.databaseUrl, application_name: "draft-lock-gate" });
+  const client = new pg.Client({ connectionString: harness().databaseUrl, application_name: "draft-lock-gate" });
   await client.connect();
   await client.query("BEGIN");
   await client.query(`SELECT id FROM environment WHERE id = $1 FOR UPDATE`, [environmentId]);

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Prisma } from "@/generated/prisma/client";
-import { recordAudit } from "@/lib/audit/record";
+import { recordCustomerAction } from "@/lib/audit/record";
 import type { CustomerCaller } from "@/lib/auth/caller";
 import { keyArnsSchema } from "@/lib/byok/arns";
 import { db } from "@/lib/db";
@@ -72,10 +72,6 @@ export async function withLockedEnvironment<T>(
   return db().$transaction(async (tx) => run(tx, await lockRow(tx, id, caller.organizationId)));
 }
 
-function auditActor(caller: CustomerCaller) {
-  return { type: "user" as const, userId: caller.userId };
-}
-
 export async function createEnvironmentDraft(caller: CustomerCaller, input: BasicsInput) {
   return db().$transaction(async (tx) => {
     const draft = await tx.environment.create({
@@ -87,14 +83,7 @@ export async function createEnvironmentDraft(caller: CustomerCaller, input: Basi
         wizardStep: "basics",
       },
     });
-    await recordAudit(tx, {
-      organizationId: caller.organizationId,
-      environmentId: draft.id,
-      actor: auditActor(caller),
-      action: "environment.draft.created",
-      ipAddress: caller.ipAddress,
-      details: { name: draft.name, region: draft.region },
-    });
+    await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.draft.created", details: { name: draft.name, region: draft.region } });
     return draft;
   });
 }
@@ -111,14 +100,7 @@ export async function updateDraftBasics(caller: CustomerCaller, input: Environme
         ...(regionChanged ? { s3KeyArn: null, rdsKeyArn: null, wizardStep: stepIndex(draft.wizardStep) > stepIndex("encryption") ? "encryption" : draft.wizardStep } : {}),
       },
     });
-    await recordAudit(tx, {
-      organizationId: caller.organizationId,
-      environmentId: draft.id,
-      actor: auditActor(caller),
-      action: "environment.draft.basics_updated",
-      ipAddress: caller.ipAddress,
-      details: { name: updated.name, region: updated.region, keyArnsCleared: regionChanged && Boolean(draft.s3KeyArn) },
-    });
+    await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.draft.basics_updated", details: { name: updated.name, region: updated.region, keyArnsCleared: regionChanged && Boolean(draft.s3KeyArn) } });
     return updated;
   });
 }
@@ -134,14 +116,7 @@ export async function chooseEncryption(caller: CustomerCaller, input: Environmen
         ...(mode === "VENDOR_MANAGED" ? { s3KeyArn: null, rdsKeyArn: null } : {}),
       },
     });
-    await recordAudit(tx, {
-      organizationId: caller.organizationId,
-      environmentId: draft.id,
-      actor: auditActor(caller),
-      action: "environment.draft.encryption_chosen",
-      ipAddress: caller.ipAddress,
-      details: { encryptionMode: mode },
-    });
+    await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.draft.encryption_chosen", details: { encryptionMode: mode } });
     return updated;
   });
 }
@@ -152,13 +127,7 @@ export async function acknowledgeKeyInstructions(caller: CustomerCaller, input: 
     if (draft.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
     const updated = await tx.environment.update({ where: { id: draft.id }, data: { wizardStep: laterStep(draft.wizardStep, "keys") } });
     // Last in the transaction: audit appends are serialized until commit (lib/audit).
-    await recordAudit(tx, {
-      organizationId: caller.organizationId,
-      environmentId: draft.id,
-      actor: { type: "user", userId: caller.userId },
-      action: "environment.draft.keys_acknowledged",
-      ipAddress: caller.ipAddress,
-    });
+    await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.draft.keys_acknowledged" });
     return updated;
   });
 }
@@ -198,28 +167,14 @@ export async function provideKeyArns(caller: CustomerCaller, input: KeyArnsSubmi
       where: { id: locked.id },
       data: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, wizardStep: laterStep(locked.wizardStep, "key-arns") },
     });
-    await recordAudit(tx, {
-      organizationId: caller.organizationId,
-      environmentId: locked.id,
-      actor: auditActor(caller),
-      action: "environment.draft.key_arns_accepted",
-      ipAddress: caller.ipAddress,
-      details: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, warnings: live.warnings },
-    });
+    await recordCustomerAction(tx, caller, { environmentId: locked.id, action: "environment.draft.key_arns_accepted", details: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, warnings: live.warnings } });
     return updated;
   });
 }
 
 /** Failed validations are part of the audit trail (support sees why a customer got stuck). */
 async function recordRejection(caller: CustomerCaller, environmentId: string, fieldErrors: Record<string, string[]>, stage: "format" | "live") {
-  await recordAudit(db(), {
-    organizationId: caller.organizationId,
-    environmentId,
-    actor: auditActor(caller),
-    action: "environment.draft.key_arns_rejected",
-    ipAddress: caller.ipAddress,
-    details: { fieldErrors, stage },
-  });
+  await recordCustomerAction(db(), caller, { environmentId, action: "environment.draft.key_arns_rejected", details: { fieldErrors, stage } });
 }
 
 /** The warnings the key checks gave when the current key ARNs were accepted (the review page shows them). */

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, DisableKeyRotationCommand, EnableKeyRotationCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { CreateDBClusterCommand, RDSClient } from "@aws-sdk/client-rds";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { CustomerCaller } from "@/lib/auth/caller";
 import type { KeyPolicyDocument } from "@/lib/byok/policies";
 import { db } from "@/lib/db";
@@ -24,24 +24,15 @@ import {
   platformSessionArn,
   policyFor,
   seedOrganization,
-  startHarness,
+  harnessForFile,
   trail,
-  type Harness,
 } from "@/lib/provisioning/__testing__/harness";
 import { acknowledgeKeyInstructions, chooseEncryption, createEnvironmentDraft, keyArnWarnings } from "./draft";
 import { AWS_UNAVAILABLE_MESSAGE, KEY_OF_ANOTHER_ORGANIZATION_MESSAGE } from "./key-checks";
 import { provideKeyArnsUseCase } from "./use-cases";
 
 const REGION = "eu-west-1";
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness(inject("databaseAdminUrl"));
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = harnessForFile();
 
 /** A customer-managed draft at the key-ARN step. */
 async function draftAtKeyArns(stem: string): Promise<{ caller: CustomerCaller; environmentId: string }> {
@@ -205,7 +196,7 @@ describe("certain failures are stopped at the key-ARN step", () => {
     const rejected = await db().auditEvent.findFirstOrThrow({ where: { environmentId, action: "environment.draft.key_arns_rejected" } });
     expect(rejected.details).toMatchObject({ stage: "live", fieldErrors: { [failure.field]: [message] } });
     // Whatever the platform tried on the bad key, it did as this environment's session and nothing was allowed but a look.
-    const platformCalls = (await trail(harness.sandboxUrl, { keyArn: bad })).filter((e) => e.principal.includes("byok-platform"));
+    const platformCalls = (await trail(harness().sandboxUrl, { keyArn: bad })).filter((e) => e.principal.includes("byok-platform"));
     expect(platformCalls.every((e) => e.principal === platformSessionArn(environmentId))).toBe(true);
     expect(platformCalls.filter((e) => e.result === "allowed" && !["DescribeKey", "GetKeyRotationStatus"].includes(e.action))).toEqual([]);
   });
@@ -247,11 +238,11 @@ describe("what does not block", () => {
       s3KeyArn: await createCustomerKey(REGION, policyFor("s3", environmentId, REGION)),
       rdsKeyArn: await createCustomerKey(REGION, policyFor("rds", environmentId, REGION)),
     };
-    await addFault(harness.sandboxUrl, { service: "kms", operation: "DescribeKey", throttle: true, count: 4, region: REGION });
+    await addFault(harness().sandboxUrl, { service: "kms", operation: "DescribeKey", throttle: true, count: 4, region: REGION });
     const throttled = await submitKeyArns(caller, { environmentId, ...keys });
     expect(throttled).toEqual({ ok: false, error: AWS_UNAVAILABLE_MESSAGE, fieldErrors: {} });
     expect(await db().auditEvent.count({ where: { environmentId, action: "environment.draft.key_arns_rejected" } })).toBe(0);
-    await clearFaults(harness.sandboxUrl);
+    await clearFaults(harness().sandboxUrl);
     expect(await submitKeyArns(caller, { environmentId, ...keys })).toEqual({ ok: true, data: null });
   });
 
@@ -261,8 +252,8 @@ describe("what does not block", () => {
       s3KeyArn: await createCustomerKey(REGION, policyFor("s3", environmentId, REGION)),
       rdsKeyArn: await createCustomerKey(REGION, policyFor("rds", environmentId, REGION)),
     };
-    await addFault(harness.sandboxUrl, { service: "kms", operation: "DescribeKey", status500: true, count: 4, region: REGION });
+    await addFault(harness().sandboxUrl, { service: "kms", operation: "DescribeKey", status500: true, count: 4, region: REGION });
     expect(await submitKeyArns(caller, { environmentId, ...keys })).toEqual({ ok: false, error: AWS_UNAVAILABLE_MESSAGE, fieldErrors: {} });
-    await clearFaults(harness.sandboxUrl);
+    await clearFaults(harness().sandboxUrl);
   });
 });

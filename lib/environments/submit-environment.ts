@@ -1,5 +1,5 @@
 import "server-only";
-import { recordAudit, type AuditActor } from "@/lib/audit/record";
+import { recordAudit, recordCustomerAction, type AuditActor } from "@/lib/audit/record";
 import type { CustomerCaller } from "@/lib/auth/caller";
 import { keyArnsSchema } from "@/lib/byok/arns";
 import { db } from "@/lib/db";
@@ -30,14 +30,7 @@ export async function submitEnvironment(caller: CustomerCaller, input: Environme
       }
     }
     await tx.environment.update({ where: { id: draft.id }, data: { status: "PROVISIONING" } });
-    await recordAudit(tx, {
-      organizationId: caller.organizationId,
-      environmentId: draft.id,
-      actor: { type: "user", userId: caller.userId },
-      action: "environment.submitted",
-      ipAddress: caller.ipAddress,
-      details: { encryptionMode: draft.encryptionMode, region: draft.region, s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn },
-    });
+    await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.submitted", details: { encryptionMode: draft.encryptionMode, region: draft.region, s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn } });
     await queueProvisioningAttempt(tx, { environmentId: draft.id, trigger: "create", requestedById: caller.userId });
     return { environmentId: draft.id, alreadySubmitted: false };
   });

@@ -4,14 +4,14 @@
  * the policies the wizard shows, and the provisioning run the submit queues, to Ready.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { asCustomer } from "@/lib/auth/access";
 import { callerForUser, type CustomerCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
 import { AppError, publicError } from "@/lib/errors";
 import { runUseCase, setRateLimiter } from "@/lib/pipeline/use-case";
 import { runProvisioningAttempt } from "@/lib/provisioning/run";
-import { createCustomerKey, policyFor, seedOrganization, startHarness, type Harness } from "@/lib/provisioning/__testing__/harness";
+import { createCustomerKey, policyFor, seedOrganization, harnessForFile } from "@/lib/provisioning/__testing__/harness";
 import { acknowledgeKeyInstructions, chooseEncryption, createEnvironmentDraft, provideKeyArns, updateDraftBasics } from "./draft";
 import { getEnvironment } from "./get-environment";
 import { keyTemplate } from "./key-template";
@@ -20,15 +20,7 @@ import { retryProvisioning, submitEnvironment } from "./submit-environment";
 import { createDraftUseCase, keyTemplateUseCase, submitEnvironmentUseCase } from "./use-cases";
 
 const REGION = "eu-west-1";
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness(inject("databaseAdminUrl"));
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+harnessForFile();
 
 /** A customer admin of a fresh organization, as the request would resolve them. */
 async function customerOf(stem: string): Promise<CustomerCaller> {

@@ -3,6 +3,7 @@ import { auditExportQuerySchema } from "@/lib/audit/export-response";
 import { environmentRefSchema } from "@/lib/environments/schemas";
 import { defineUseCase } from "@/lib/pipeline/use-case";
 import { addSupportNote, exportTenantAuditLog, organizationRefSchema, supportNoteSchema, supportRetryProvisioning } from "./console";
+import { auditLogExportEntry } from "@/lib/audit/record";
 
 /** Vendor support's use cases, as server actions and route handlers run them (lib/pipeline). */
 
@@ -21,11 +22,13 @@ export const exportTenantAuditLogUseCase = defineUseCase({
   access: "support",
   input: auditExportQuerySchema.extend(organizationRefSchema.shape),
   run: exportTenantAuditLog,
-  audit: (caller, input, log) => ({
-    organizationId: log.organizationId,
-    actor: { type: "support", userId: caller.userId },
-    action: "support.audit_log.exported",
-    ipAddress: caller.ipAddress,
-    details: { format: input.format, events: log.entries.length },
-  }),
+  audit: (caller, input, log) =>
+    auditLogExportEntry({
+      organizationId: log.organizationId,
+      actor: { type: "support", userId: caller.userId },
+      action: "support.audit_log.exported",
+      ipAddress: caller.ipAddress,
+      format: input.format,
+      events: log.entries.length,
+    }),
 });

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 import { asCustomer } from "@/lib/auth/access";
 import { callerForUser, type CustomerCaller } from "@/lib/auth/caller";
 import { keyPolicy, type KeyPolicyDocument } from "@/lib/byok/policies";
@@ -74,6 +74,24 @@ export async function startHarness(adminUrl: string, options: { rdsCreateDelayMs
       await sandbox.close();
       await database.drop();
     },
+  };
+}
+
+/**
+ * For a test file: the harness started before its tests and closed after them. Call the returned
+ * function inside a test (or a hook) to get it.
+ */
+export function harnessForFile(options?: Parameters<typeof startHarness>[1]): () => Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(inject("databaseAdminUrl"), options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return () => {
+    if (!started) throw new Error("The harness has not started: call this inside a test or hook.");
+    return started;
   };
 }
 
