@@ -18,19 +18,7 @@ export interface ClientSet {
 }
 
 export function clientsFor(url: string, identity: Identity | string, region = "us-east-1"): ClientSet {
-  const config = {
-    region,
-    endpoint: url,
-    credentials: { accessKeyId: identity, secretAccessKey: identity },
-    maxAttempts: 1,
-  };
-  return {
-    kms: new KMSClient(config),
-    s3: new S3Client({ ...config, forcePathStyle: true }),
-    rds: new RDSClient(config),
-    sts: new STSClient(config),
-    cloudformation: new CloudFormationClient(config),
-  };
+  return clientsWithCredentials(url, { accessKeyId: identity, secretAccessKey: identity }, region);
 }
 
 export function clientsWithCredentials(url: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region = "us-east-1"): ClientSet {

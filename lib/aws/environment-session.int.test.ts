@@ -5,6 +5,7 @@ import type { RunningSandbox } from "@/sandbox/server";
 import { startTestSandbox } from "@/sandbox/test-support";
 import { destroyAwsClients } from "./clients";
 import { ENVIRONMENT_SESSION_REUSE_MS, environmentAwsClients, environmentCredentials, environmentSessionName } from "./environment-session";
+import { configurePortalProcess } from "@/lib/provisioning/__testing__/harness";
 
 const ENVIRONMENT_ID = "0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90";
 const OTHER_ENVIRONMENT_ID = "9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
@@ -13,16 +14,7 @@ let sandbox: RunningSandbox;
 beforeAll(async () => {
   sandbox = await startTestSandbox();
   // env() is parsed on first use: the sandbox as the endpoint, the portal's base identity as the default chain.
-  Object.assign(process.env, {
-    BYOK_EMBEDDED: "1",
-    DATABASE_URL: "postgresql://unused@127.0.0.1:1/unused",
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_ACCESS_KEY_ID: "platform",
-    AWS_SECRET_ACCESS_KEY: "platform",
-    AWS_EC2_METADATA_DISABLED: "true",
-  });
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_SESSION_TOKEN;
+  configurePortalProcess("postgresql://unused@127.0.0.1:1/unused", sandbox.url);
 });
 
 afterAll(async () => {

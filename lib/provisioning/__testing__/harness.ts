@@ -46,6 +46,23 @@ export interface Harness {
 }
 
 /**
+ * Points this process's portal configuration (read by env() on first use) at a database and the
+ * sandbox, as the portal's base identity; nothing of the machine's own AWS setup leaks in.
+ */
+export function configurePortalProcess(databaseUrl: string, sandboxUrl: string): void {
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    BYOK_EMBEDDED: "1",
+    AWS_ENDPOINT_URL: sandboxUrl,
+    AWS_ACCESS_KEY_ID: "platform",
+    AWS_SECRET_ACCESS_KEY: "platform",
+    AWS_EC2_METADATA_DISABLED: "true",
+  });
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+}
+
+/**
  * `sandboxUrl`: use a sandbox the test runs itself (e.g. in a child process it kills);
  * otherwise one is started in this process.
  */
@@ -54,16 +71,7 @@ export async function startHarness(adminUrl: string, options: { rdsCreateDelayMs
   const sandbox = options.sandboxUrl
     ? { url: options.sandboxUrl, close: async () => undefined }
     : await startSandbox({ port: 0, rdsCreateDelayMs: options.rdsCreateDelayMs ?? 300 });
-  Object.assign(process.env, {
-    DATABASE_URL: database.url,
-    BYOK_EMBEDDED: "1",
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_ACCESS_KEY_ID: "platform",
-    AWS_SECRET_ACCESS_KEY: "platform",
-    AWS_EC2_METADATA_DISABLED: "true",
-  });
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_SESSION_TOKEN;
+  configurePortalProcess(database.url, sandbox.url);
   return {
     sandboxUrl: sandbox.url,
     databaseUrl: database.url,
