@@ -1,6 +1,16 @@
+import { networkInterfaces } from "node:os";
+
+/**
+ * The dev server serves its scripts only to the origins it knows: besides localhost, the
+ * loopback address and this machine's network addresses (the "Network" URL `next dev` prints),
+ * or a page opened there would run without JavaScript.
+ */
+const devOrigins = ["127.0.0.1", ...Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((address) => address.address))];
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   poweredByHeader: false,
+  allowedDevOrigins: [...new Set(devOrigins)],
   // Lets two builds of one checkout run side by side (NEXT_DIST_DIR=.next-other), e.g. two e2e runs.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   reactStrictMode: true,

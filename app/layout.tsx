@@ -7,7 +7,10 @@ import "./globals.css";
 export const dynamic = "force-dynamic";
 
 export function generateMetadata(): Metadata {
-  return { title: { default: `${env().brandName} environments`, template: `%s · ${env().brandName}` } };
+  return {
+    title: { default: `${env().brandName} environments`, template: `%s · ${env().brandName}` },
+    description: `Create ${env().brandName} environments whose data is encrypted with your own AWS KMS keys, and follow their provisioning.`,
+  };
 }
 
 export default function RootLayout({ children }: { children: ReactNode }) {
