@@ -25,7 +25,7 @@ test("signed in, /sign-in?next=… only ever redirects within the portal, never 
     const response = await page.goto(`/sign-in?next=${next}`);
     expect(response?.status(), next).toBeLessThan(500);
     expect(new URL(page.url()).origin, next).toBe(new URL(baseURL ?? "").origin);
-    await expect(page.getByRole("heading", { name: "Environments" }), next).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Environments", exact: true }), next).toBeVisible();
   }
 });
 
@@ -37,7 +37,7 @@ test("the sign-in form's redirect stays within the portal for the same values", 
     await page.getByLabel("Email").fill(demoUsers.acme.email);
     await page.getByLabel("Password").fill(DEMO_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("heading", { name: "Environments" }), next).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Environments", exact: true }), next).toBeVisible();
     expect(new URL(page.url()).origin, next).toBe(new URL(baseURL ?? "").origin);
   }
 });

@@ -3,7 +3,7 @@ import { demoUsers, expect, signIn, test } from "../fixtures/portal";
 test("the Acme admin signs in and lands on Acme's environments", async ({ page }) => {
   await signIn(page, demoUsers.acme.email);
   await expect(page).toHaveURL(/\/environments$/);
-  await expect(page.getByRole("heading", { name: "Environments" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Environments", exact: true })).toBeVisible();
   await expect(page.getByRole("banner")).toContainText("Acme Corp");
   await expect(page.getByRole("link", { name: "Create environment" })).toBeVisible();
 });
@@ -17,7 +17,7 @@ test("the Globex admin signs in and lands on Globex's environments", async ({ pa
 test("the support user signs in to the support console", async ({ page }) => {
   await signIn(page, demoUsers.support.email);
   await expect(page).toHaveURL(/\/support/);
-  await expect(page.getByRole("heading", { name: "Tenants" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Tenants", exact: true })).toBeVisible();
   await expect(page.getByRole("table")).toContainText("Acme Corp");
 });
 
