@@ -28,7 +28,7 @@ export const LOCAL_ROLES: DatabaseRoles = {
 };
 
 /** Tables the application may read and append to, never change. */
-export const APPEND_ONLY_TABLES = ["audit_event"] as const;
+export const APPEND_ONLY_TABLES = ["audit_event", "key_health_transition"] as const;
 /** Tables the application may only read. */
 export const READ_ONLY_TABLES = ["audit_chain_head"] as const;
 /** Tables the application has no rights on at all. */
