@@ -75,6 +75,11 @@ const envSchema = z
     provisioningPoolSize: wholeNumber("PROVISIONING_DATABASE_POOL_SIZE", 2, 200),
     provisioningRetryBudgetSeconds: wholeNumber("PROVISIONING_RETRY_BUDGET_SECONDS", 1, 24 * 60 * 60),
     trustedProxies: wholeNumber("TRUSTED_PROXIES", 0, 10),
+    keyHealthIntervalSeconds: wholeNumber("KEY_HEALTH_INTERVAL_SECONDS", 10, 24 * 60 * 60),
+    keyHealthConcurrency: wholeNumber("KEY_HEALTH_CONCURRENCY", 1, 100),
+    keyHealthRatePerSecond: wholeNumber("KEY_HEALTH_RATE_PER_SECOND", 1, 1000),
+    /** Lets alert webhooks use plain http to 127.0.0.1/localhost: tests' local receivers only. */
+    webhookAllowLoopbackHttp: z.boolean(),
   })
   .superRefine((env, ctx) => {
     if (!env.supportedRegions.includes(env.defaultRegion)) {
@@ -147,6 +152,13 @@ export function parseEnv(source: EnvSource = process.env): PortalEnv {
     // How many reverse proxies in front of the portal append to X-Forwarded-For; 0 = the
     // portal faces the clients and the socket's address is the client's.
     trustedProxies: optional(source.TRUSTED_PROXIES) ?? "0",
+    // Every BYOK environment's keys are checked this often (jittered); KMS calls per key and
+    // account stay far below KMS's request quotas (see npm run bench:health).
+    keyHealthIntervalSeconds: optional(source.KEY_HEALTH_INTERVAL_SECONDS) ?? "300",
+    keyHealthConcurrency: optional(source.KEY_HEALTH_CONCURRENCY) ?? "8",
+    // Checks started per second per customer account and Region (each check makes about 6 AWS calls).
+    keyHealthRatePerSecond: optional(source.KEY_HEALTH_RATE_PER_SECOND) ?? "5",
+    webhookAllowLoopbackHttp: source.WEBHOOK_ALLOW_LOOPBACK_HTTP === "1",
   };
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {

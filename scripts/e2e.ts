@@ -46,6 +46,10 @@ try {
     AWS_ACCESS_KEY_ID: "platform",
     AWS_SECRET_ACCESS_KEY: "platform",
     NEXT_TELEMETRY_DISABLED: "1",
+    // A disabled key must be noticed without a click within a spec's patience.
+    KEY_HEALTH_INTERVAL_SECONDS: "30",
+    // The specs' webhook receiver listens on plain http at 127.0.0.1.
+    WEBHOOK_ALLOW_LOOPBACK_HTTP: "1",
   };
   const build = await run(path.join(projectRoot, "node_modules/.bin/next"), ["build"], env);
   exitCode = build === 0 ? await run(path.join(projectRoot, "node_modules/.bin/playwright"), ["test", ...process.argv.slice(2)], env) : build;
