@@ -1,15 +1,16 @@
 import type { Metadata } from "next";
-import { CodeBlock } from "@/components/code-block";
 import { CopyButton } from "@/components/copy-button";
-import { Tabs } from "@/components/tabs";
-import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { KeyMaterialTabs } from "@/components/key-material-tabs";
+import { PolicyCheck } from "@/components/policy-check";
+import { keyCommandsFor } from "@/lib/policy-check/commands";
 import { byokMaterial } from "@/lib/environments/byok-material";
 import { env } from "@/lib/env";
 import { AcknowledgeKeys } from "../../_components/acknowledge-keys";
 import { KeysDiagram } from "../../_components/keys-diagram";
 import { WizardSteps } from "../../_components/wizard-steps";
 import { loadWizardDraft } from "../load-draft";
+import { checkKeyPolicyAction } from "../../../[environmentId]/actions";
 
 export const metadata: Metadata = { title: "Create environment · Create your keys" };
 
@@ -55,69 +56,7 @@ export default async function KeysPage({ params }: { params: Promise<{ draftId: 
         <KeysDiagram brandName={brandName} />
         <section aria-labelledby="material-heading" className="space-y-3">
           <h3 id="material-heading" className="font-semibold">Key policy statements &amp; CloudFormation template</h3>
-          <Tabs
-            tabs={[
-              {
-                id: "statements",
-                label: "Key policy statements",
-                content: (
-                  <div className="space-y-4">
-                    <p className="text-sm text-slate-700">
-                      Add these statements to the <span className="font-mono">Statement</span> list of each key&apos;s policy.
-                      Highlighted values are this environment&apos;s. <strong>Keep the default statements</strong> AWS puts in
-                      a new key&apos;s policy: they let your own administrators manage the key, and removing them can lock you
-                      out of it.
-                    </p>
-                    <CodeBlock title="S3 key statements" language="json" code={material.s3Statements} filled={material.filled} />
-                    <p className="text-sm text-slate-700">
-                      <strong>Pinned to this environment.</strong> Our platform works on each environment from a separate
-                      session that carries the environment&apos;s id (<span className="font-mono">{draft.id}</span>). Every
-                      statement here requires that id (<span className="font-mono">aws:PrincipalTag/byok-environment</span>), so
-                      even if someone pasted your key&apos;s ARN into another customer&apos;s environment, our platform could not
-                      use your key there, or even look at it. On top of that, the S3 statement requires the encryption context to
-                      name one of this environment&apos;s buckets (<span className="font-mono">{material.bucketNamePrefix}-*</span>).
-                      Describing the key carries no encryption context, so it has a statement of its own.
-                    </p>
-                    <CodeBlock title="Aurora (RDS) key statements" language="json" code={material.rdsStatements} filled={material.filled} />
-                    <p className="text-sm text-slate-700">
-                      Grants on the RDS key can only be created for AWS resources (<span className="font-mono">kms:GrantIsForAWSResource</span>):
-                      Aurora needs them to use the key; nobody else gets one.
-                    </p>
-                    <p className="text-sm text-slate-700">
-                      Each key also gets a read-only statement (<span className="font-mono">AllowPlatformKeyPreflight</span>): our
-                      platform may describe the key and read its rotation setting, nothing more, and only for this environment.
-                      We use it to check your keys when you give us their ARNs, before anything is created, and afterwards to
-                      watch that they stay enabled and healthy. It cannot encrypt, decrypt or change anything.
-                    </p>
-                  </div>
-                ),
-              },
-              {
-                id: "cloudformation",
-                label: "CloudFormation template",
-                content: (
-                  <div className="space-y-4">
-                    <p className="text-sm text-slate-700">
-                      The template creates both keys with these policies, automatic yearly rotation, a 30-day deletion waiting
-                      period, and keeps the keys if the stack is ever deleted. Its parameters default to this
-                      environment&apos;s values, including <span className="font-mono">EnvironmentId</span>, the id every
-                      statement is pinned to: keep it as it is, or the keys will not work for this environment.
-                    </p>
-                    <a href={`/api/environments/${draft.id}/template`} download="byok-kms-keys.yaml" className={buttonClasses("secondary")}>
-                      Download template
-                    </a>
-                    <CodeBlock title="Deploy command" language="shell" code={material.deployCommand} filled={material.filled} />
-                    <p className="text-sm text-slate-700">
-                      Change <span className="font-mono">--profile byok</span> to the AWS CLI profile that may create KMS keys in
-                      your account. When the stack is complete, print the onboarding payload (both key ARNs) and paste it in
-                      the next step:
-                    </p>
-                    <CodeBlock title="Describe-stacks command" language="shell" code={material.describeStacksCommand} filled={material.filled} />
-                  </div>
-                ),
-              },
-            ]}
-          />
+          <KeyMaterialTabs environmentId={draft.id} material={material} inWizard />
         </section>
         <section aria-labelledby="manual-heading">
           <h3 id="manual-heading" className="font-semibold">Prefer to create the keys by hand?</h3>
@@ -127,6 +66,19 @@ export default async function KeysPage({ params }: { params: Promise<{ draftId: 
             <li>Create a second key the same way and append the Aurora (RDS) key statements.</li>
             <li>Copy both key ARNs (not alias ARNs) for the next step.</li>
           </ol>
+        </section>
+        <section aria-labelledby="check-heading" className="space-y-3" id="key-policy-check">
+          <h3 id="check-heading" className="font-semibold">Check a key policy before you continue</h3>
+          <p className="text-sm text-slate-700">
+            Already have a key, or edited a policy by hand? Print its policy with the command below and paste it here. The check
+            runs every request our platform will make on that key for this environment against the policy, says exactly which
+            statement or condition would refuse one, and gives you a corrected policy that keeps your own statements.
+          </p>
+          <PolicyCheck
+            environmentId={draft.id}
+            getCommands={{ s3: keyCommandsFor(null, draft.region).getPolicy(), rds: keyCommandsFor(null, draft.region).getPolicy() }}
+            check={checkKeyPolicyAction}
+          />
         </section>
         <AcknowledgeKeys draftId={draft.id} />
       </Card>
