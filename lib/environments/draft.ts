@@ -148,33 +148,49 @@ export function keyArnContext(region: string) {
 export async function provideKeyArns(caller: CustomerCaller, input: KeyArnsSubmission) {
   const draft = await editableDraft(caller, input);
   if (draft.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
-  const parsed = keyArnsSchema(keyArnContext(draft.region)).safeParse({ s3KeyArn: input.s3KeyArn, rdsKeyArn: input.rdsKeyArn });
-  if (!parsed.success) {
-    await recordRejection(caller, draft.id, fieldErrorsOf(parsed.error), "format");
-    throw parsed.error;
-  }
-  const keys = parsed.data;
-  const live = await checkKeysLive({ environmentId: draft.id, organizationId: caller.organizationId, region: draft.region, ...keys });
-  if (live.unavailable) throw new AppError("INTERNAL", AWS_UNAVAILABLE_MESSAGE);
-  const [firstProblem] = Object.values(live.fieldErrors).flat();
-  if (firstProblem !== undefined) {
-    await recordRejection(caller, draft.id, live.fieldErrors, "live");
-    throw new AppError("VALIDATION", "A key ARN needs attention: see the message under the field.", { fieldErrors: live.fieldErrors });
-  }
+  const { keys, warnings } = await checkKeyArns(caller, draft, input, "environment.draft.key_arns_rejected");
   return withLockedDraft(caller, input, async (tx, locked) => {
     if (locked.encryptionMode !== "CUSTOMER_MANAGED" || locked.region !== draft.region) throw new AppError("CONFLICT");
     const updated = await tx.environment.update({
       where: { id: locked.id },
       data: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, wizardStep: laterStep(locked.wizardStep, "key-arns") },
     });
-    await recordCustomerAction(tx, caller, { environmentId: locked.id, action: "environment.draft.key_arns_accepted", details: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, warnings: live.warnings } });
+    await recordCustomerAction(tx, caller, { environmentId: locked.id, action: "environment.draft.key_arns_accepted", details: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, warnings } });
     return updated;
   });
 }
 
+/**
+ * The key-ARN checks of the wizard, for a draft or a failed environment: format first, then the
+ * live checks through the environment's own platform session (lib/environments/key-checks.ts),
+ * outside any transaction. A refusal is audited as `rejectedAction` and thrown with a message
+ * under each field; callers then lock the row and make sure nothing the checks relied on changed.
+ */
+export async function checkKeyArns(
+  caller: CustomerCaller,
+  environment: { id: string; region: string },
+  input: { s3KeyArn: string; rdsKeyArn: string },
+  rejectedAction: string,
+): Promise<{ keys: { s3KeyArn: string; rdsKeyArn: string }; warnings: string[] }> {
+  const parsed = keyArnsSchema(keyArnContext(environment.region)).safeParse({ s3KeyArn: input.s3KeyArn, rdsKeyArn: input.rdsKeyArn });
+  if (!parsed.success) {
+    await recordRejection(caller, environment.id, rejectedAction, fieldErrorsOf(parsed.error), "format");
+    throw parsed.error;
+  }
+  const keys = parsed.data;
+  const live = await checkKeysLive({ environmentId: environment.id, organizationId: caller.organizationId, region: environment.region, ...keys });
+  if (live.unavailable) throw new AppError("INTERNAL", AWS_UNAVAILABLE_MESSAGE);
+  const [firstProblem] = Object.values(live.fieldErrors).flat();
+  if (firstProblem !== undefined) {
+    await recordRejection(caller, environment.id, rejectedAction, live.fieldErrors, "live");
+    throw new AppError("VALIDATION", "A key ARN needs attention: see the message under the field.", { fieldErrors: live.fieldErrors });
+  }
+  return { keys, warnings: live.warnings };
+}
+
 /** Failed validations are part of the audit trail (support sees why a customer got stuck). */
-async function recordRejection(caller: CustomerCaller, environmentId: string, fieldErrors: Record<string, string[]>, stage: "format" | "live") {
-  await recordCustomerAction(db(), caller, { environmentId, action: "environment.draft.key_arns_rejected", details: { fieldErrors, stage } });
+async function recordRejection(caller: CustomerCaller, environmentId: string, action: string, fieldErrors: Record<string, string[]>, stage: "format" | "live") {
+  await recordCustomerAction(db(), caller, { environmentId, action, details: { fieldErrors, stage } });
 }
 
 /** The warnings the key checks gave when the current key ARNs were accepted (the review page shows them). */

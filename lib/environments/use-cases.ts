@@ -4,6 +4,7 @@ import type { CustomerCaller } from "@/lib/auth/caller";
 import { env } from "@/lib/env";
 import { defineUseCase } from "@/lib/pipeline/use-case";
 import { exportOwnAuditLog } from "./audit-log";
+import { changeKeyArns } from "./change-key-arns";
 import {
   acknowledgeKeyInstructions,
   chooseEncryption,
@@ -51,6 +52,14 @@ export const provideKeyArnsUseCase = defineUseCase({
   access: "customer",
   input: keyArnsSubmissionSchema,
   run: provideKeyArns,
+});
+
+/** A failed customer-managed environment gets other keys, checked as in the wizard (audited by the service). */
+export const changeKeyArnsUseCase = defineUseCase({
+  name: "environment.change-key-arns",
+  access: "customer",
+  input: keyArnsSubmissionSchema,
+  run: changeKeyArns,
 });
 
 export const submitEnvironmentUseCase = aboutEnvironment("environment.submit", submitEnvironment);

@@ -6,7 +6,7 @@ import { useForm } from "react-hook-form";
 import { Field, fieldAria } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { keyArnsSchema, parseOnboardingPayload, type KeyArnContext, type KeyArnsInput } from "@/lib/byok/arns";
-import { provideKeyArnsAction } from "../actions";
+import type { ActionResult } from "@/lib/pipeline/result";
 import { FormError } from "./form-error";
 import { NextButton } from "./next-button";
 import { useWizardAction } from "./use-wizard-action";
@@ -16,12 +16,30 @@ const keyArnFields = [
   { name: "rdsKeyArn", label: "RDS key ARN", purpose: "database key" },
 ] as const;
 
-export function KeyArnsForm({ draftId, context, defaults }: { draftId: string; context: KeyArnContext; defaults: KeyArnsInput }) {
+/**
+ * The two key ARNs (or the onboarding payload that holds both): at the wizard's key-ARN step,
+ * and on a failed environment's page to change them. `submit` is the server action; it checks
+ * the ARNs again, live, and redirects when they are accepted.
+ */
+export function KeyArnsForm({
+  environmentId,
+  context,
+  defaults,
+  submit,
+  submitLabel,
+}: {
+  environmentId: string;
+  context: KeyArnContext;
+  defaults: KeyArnsInput;
+  submit: (input: KeyArnsInput & { environmentId: string }) => Promise<ActionResult<unknown>>;
+  /** The button's words; "Next" in the wizard. */
+  submitLabel?: string;
+}) {
   const schema = useMemo(() => keyArnsSchema(context), [context]);
   const [payload, setPayload] = useState("");
   const [payloadError, setPayloadError] = useState<string>();
   const [payloadFilled, setPayloadFilled] = useState(false);
-  const form = useForm<KeyArnsInput>({ resolver: zodResolver(schema), defaultValues: defaults, mode: "onChange" });
+  const form = useForm<KeyArnsInput>({ resolver: zodResolver(schema), defaultValues: defaults, mode: "onTouched" });
   const errors = form.formState.errors;
   const { pending, serverError, run } = useWizardAction(form);
 
@@ -43,7 +61,9 @@ export function KeyArnsForm({ draftId, context, defaults }: { draftId: string; c
     setPayloadFilled(true);
   }
 
-  const onSubmit = form.handleSubmit((values) => run(() => provideKeyArnsAction({ ...values, environmentId: draftId })));
+  const onSubmit = form.handleSubmit((values) => run(() => submit({ ...values, environmentId })));
+  // "Filled in" holds only while both fields are as the payload filled them and valid.
+  const filledAndValid = payloadFilled && !errors.s3KeyArn && !errors.rdsKeyArn;
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-6">
@@ -65,7 +85,7 @@ export function KeyArnsForm({ draftId, context, defaults }: { draftId: string; c
         />
       </Field>
       <p role="status" className="text-sm text-green-800">
-        {payloadFilled ? "Both key ARNs were filled in from the payload." : ""}
+        {filledAndValid ? "Both key ARNs were filled in from the payload." : ""}
       </p>
       {keyArnFields.map(({ name, label, purpose }) => {
         const message = errors[name]?.message;
@@ -83,7 +103,7 @@ export function KeyArnsForm({ draftId, context, defaults }: { draftId: string; c
           </Field>
         );
       })}
-      <NextButton pending={pending} pendingLabel="Checking…" />
+      <NextButton pending={pending} pendingLabel="Checking…" label={submitLabel} />
     </form>
   );
 }

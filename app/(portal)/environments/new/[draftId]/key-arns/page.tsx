@@ -4,6 +4,7 @@ import { keyArnContext } from "@/lib/environments/draft";
 import { KeyArnsForm } from "../../_components/key-arns-form";
 import { WizardSteps } from "../../_components/wizard-steps";
 import { loadWizardDraft } from "../load-draft";
+import { provideKeyArnsAction } from "../../actions";
 
 export const metadata: Metadata = { title: "Create environment · Provide your key ARNs" };
 
@@ -23,7 +24,8 @@ export default async function KeyArnsPage({ params }: { params: Promise<{ draftI
           so a key that could not work is caught now, with the way to fix it.
         </p>
         <KeyArnsForm
-          draftId={draft.id}
+          environmentId={draft.id}
+          submit={provideKeyArnsAction}
           context={keyArnContext(draft.region)}
           defaults={{ s3KeyArn: draft.s3KeyArn ?? "", rdsKeyArn: draft.rdsKeyArn ?? "" }}
         />
