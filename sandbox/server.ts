@@ -28,8 +28,12 @@ export interface SandboxOptions {
   host?: "127.0.0.1";
   /** JSON persistence: loaded on start; every change is on disk before its call is answered. */
   stateFile?: string;
-  /** How long a new Aurora cluster stays `creating` (and a deleted one `deleting`). Default 2000. */
+  /** How long a new Aurora cluster stays `creating` (a deleted one `deleting`, a started one `starting`). Default 2000. */
   rdsCreateDelayMs?: number;
+  /** How long after RDS loses the use of its KMS key a cluster turns inaccessible. Default 5000. */
+  rdsKeyLossDelayMs?: number;
+  /** The sandbox's clock (default: the wall clock); in-process tests move their own. */
+  now?: () => Date;
   log?: (line: string) => void;
   /** How injected latency is waited out (default: a timer). */
   sleep?: (ms: number) => Promise<void>;
@@ -114,6 +118,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const world = new World(snapshot.state, {
     trail: snapshot.trail,
     rdsCreateDelayMs: options.rdsCreateDelayMs ?? 2000,
+    rdsKeyLossDelayMs: options.rdsKeyLossDelayMs ?? 5000,
+    now: options.now,
     store: stateFile ? new StateStore(stateFile) : undefined,
     sleep: options.sleep,
   });

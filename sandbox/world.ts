@@ -93,24 +93,42 @@ export class World {
   generation = 0;
 
   readonly rdsCreateDelayMs: number;
+  /**
+   * How long an Aurora cluster keeps running after RDS loses the use of its KMS key (key
+   * disabled, pending deletion, deleted, or RDS's grant revoked) before it turns
+   * `inaccessible-encryption-credentials-recoverable`; see sandbox/services/rds/handlers.ts.
+   */
+  readonly rdsKeyLossDelayMs: number;
   /** Waits out an injected latency; tests replace it to release the answer when they choose. */
   readonly sleep: (ms: number) => Promise<void>;
   private readonly store?: Persistence;
+  private readonly clock: () => Date;
 
   constructor(
     state: SandboxState,
-    options: { rdsCreateDelayMs: number; store?: Persistence; sleep?: (ms: number) => Promise<void>; trail?: TrailEvent[] },
+    options: {
+      rdsCreateDelayMs: number;
+      /** Default 5000. */
+      rdsKeyLossDelayMs?: number;
+      store?: Persistence;
+      sleep?: (ms: number) => Promise<void>;
+      trail?: TrailEvent[];
+      /** The world's clock (default: the wall clock); tests pass one they move themselves. */
+      now?: () => Date;
+    },
   ) {
     this.state = state;
     this.trail = options.trail ?? [];
     this.rdsCreateDelayMs = options.rdsCreateDelayMs;
+    this.rdsKeyLossDelayMs = options.rdsKeyLossDelayMs ?? 5000;
     this.store = options.store;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.clock = options.now ?? (() => new Date());
     this.faults = new FaultInjector(() => this.now().getTime());
   }
 
   now(): Date {
-    return new Date();
+    return this.clock();
   }
 
   changed(): void {

@@ -166,6 +166,7 @@ function objectResponseHeaders(out: Output): Record<string, string> {
   if (typeof out.ServerSideEncryption === "string") headers["x-amz-server-side-encryption"] = out.ServerSideEncryption;
   if (typeof out.SSEKMSKeyId === "string") headers["x-amz-server-side-encryption-aws-kms-key-id"] = out.SSEKMSKeyId;
   if (out.BucketKeyEnabled === true) headers["x-amz-server-side-encryption-bucket-key-enabled"] = "true";
+  if (typeof out.SSEKMSEncryptionContext === "string") headers["x-amz-server-side-encryption-context"] = out.SSEKMSEncryptionContext;
   if (isRecord(out.Metadata)) {
     for (const [k, v] of Object.entries(out.Metadata)) if (typeof v === "string") headers[`x-amz-meta-${k}`] = v;
   }

@@ -56,6 +56,7 @@ function setState(world: World, name: string, state: "Enabled" | "Disabled"): Op
   return keyUpdate(world, name, (key) => {
     requireNotPendingDeletion(key);
     if (key.keyState === "PendingImport") throw new ServiceError("KMSInvalidStateException", `${key.arn} is pending import.`, 400);
+    if (key.keyState !== state) key.keyStateChangedAt = world.now().toISOString();
     key.keyState = state;
   });
 }
@@ -108,6 +109,7 @@ export function keyOperations(world: World): Record<string, Operation> {
         }
         requireNotPendingDeletion(key);
         key.keyState = "PendingDeletion";
+        key.keyStateChangedAt = world.now().toISOString();
         key.pendingWindowInDays = days;
         key.deletionDate = new Date(world.now().getTime() + days * 86_400_000).toISOString();
         world.changed();
@@ -123,6 +125,7 @@ export function keyOperations(world: World): Record<string, Operation> {
         if (key.keyState !== "PendingDeletion") throw new ServiceError("KMSInvalidStateException", `${key.arn} is not pending deletion.`, 400);
         // A cancelled deletion leaves the key disabled (KMS Developer Guide, "Deleting AWS KMS keys").
         key.keyState = "Disabled";
+        key.keyStateChangedAt = world.now().toISOString();
         delete key.deletionDate;
         delete key.pendingWindowInDays;
         world.changed();

@@ -39,6 +39,8 @@ export interface KmsKey {
   origin: "AWS_KMS" | "EXTERNAL";
   creationDate: string;
   keyState: KeyState;
+  /** When `keyState` last changed (absent: unchanged since creation); RDS times a lost key from it. */
+  keyStateChangedAt?: string;
   deletionDate?: string;
   pendingWindowInDays?: number;
   policy: string;

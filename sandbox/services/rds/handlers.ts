@@ -2,6 +2,16 @@
  * Aurora clusters. With a KMS key, RDS calls DescribeKey and CreateGrant as the caller
  * through the RDS service (`kms:ViaService = rds.<region>.amazonaws.com`,
  * `kms:GrantIsForAWSResource = true`); any refusal surfaces as KMSKeyNotAccessibleFault.
+ *
+ * Afterwards RDS uses the key through its grant. When it loses it — the key disabled, pending
+ * deletion or deleted, or the grant revoked — the cluster turns
+ * `inaccessible-encryption-credentials-recoverable` (`rdsKeyLossDelayMs` later), stays so even
+ * once the key is usable again, until StartDBCluster restarts it (`starting`, then `available`);
+ * after seven days it is terminal, `inaccessible-encryption-credentials` (AWS Knowledge Center,
+ * "Resolve an Amazon RDS instance or Aurora cluster in an inaccessible encryption state").
+ * The delay counts from the key's state change (KMS records it), or, for a deleted key or a
+ * revoked grant, from the first RDS call that found it so. The sandbox applies all of this
+ * when an RDS call looks at the cluster, so an outage no RDS call saw leaves no trace.
  */
 import { randomBytes } from "node:crypto";
 import { ServiceError } from "../../errors";
@@ -10,6 +20,7 @@ import type { AccessCheck } from "../../authorize";
 import { regional } from "../../state";
 import { type CallContext, type Output, type Service, type World, operation } from "../../world";
 import type { KmsService } from "../kms/handlers";
+import { KEY_ARN, findKey } from "../kms/lookup";
 import type { DbCluster } from "./model";
 
 /** XML element names RDS uses for list members. */
@@ -28,6 +39,11 @@ const ENGINES: Record<string, { version: string; port: number }> = {
   "aurora-mysql": { version: "8.0.mysql_aurora.3.08.0", port: 3306 },
 };
 
+const INACCESSIBLE_RECOVERABLE = "inaccessible-encryption-credentials-recoverable";
+const INACCESSIBLE_TERMINAL = "inaccessible-encryption-credentials";
+/** How long an inaccessible cluster can still be recovered by restarting it. */
+const RECOVERABLE_FOR_MS = 7 * 86_400_000;
+
 function parameterValue(message: string): ServiceError {
   return new ServiceError("InvalidParameterValue", message, 400);
 }
@@ -39,22 +55,69 @@ function rdsAccess(action: string, resource: string): AccessCheck {
 export function createRdsService(world: World, kms: KmsService): Service {
   const clusters = (account: string, region: string) => regional(world.state.rds, account, region, (): { clusters: Record<string, DbCluster> } => ({ clusters: {} })).clusters;
 
-  /** Applies the clock: creating → available, deleting → gone. */
+  /** Applies the clock and the state of each cluster's key: deleting → gone, key lost → inaccessible. */
   function refresh(account: string, region: string): Record<string, DbCluster> {
     const all = clusters(account, region);
-    const now = world.now().getTime();
+    const now = world.now();
     for (const [id, c] of Object.entries(all)) {
-      if (c.deletingSince && Date.parse(c.deletingSince) + world.rdsCreateDelayMs <= now) {
-        delete all[id];
-        world.changed();
+      if (c.deletingSince) {
+        if (Date.parse(c.deletingSince) + world.rdsCreateDelayMs <= now.getTime()) {
+          delete all[id];
+          world.changed();
+        }
+        continue;
       }
+      trackKey(c, now);
     }
     return all;
   }
 
+  /**
+   * When RDS lost the use of the cluster's key, or undefined while it has it. RDS uses the key
+   * through its grant, not the caller's permissions: the key must exist, be Enabled and still
+   * hold the cluster's grant.
+   */
+  function keyLostAt(c: DbCluster, now: Date): string | undefined {
+    if (!c.kmsKeyArn) return undefined;
+    const arn = KEY_ARN.exec(c.kmsKeyArn);
+    const key = arn ? findKey(world, arn[3] ?? "", arn[2] ?? "", arn[4] ?? "") : undefined;
+    const firstSeen = c.keyLostAt ?? now.toISOString();
+    if (!key) return firstSeen;
+    if (key.keyState !== "Enabled") return key.keyStateChangedAt ?? firstSeen;
+    if (c.kmsGrantId !== undefined && !key.grants.some((g) => g.grantId === c.kmsGrantId)) return firstSeen;
+    return undefined;
+  }
+
+  /** A lost key starts the countdown; once it has run out the cluster is inaccessible until started. */
+  function trackKey(c: DbCluster, now: Date): void {
+    if (c.inaccessibleSince || now.getTime() < Date.parse(c.availableAt)) return;
+    const lostAt = keyLostAt(c, now);
+    if (lostAt === undefined) {
+      if (c.keyLostAt !== undefined) {
+        delete c.keyLostAt;
+        world.changed();
+      }
+      return;
+    }
+    if (c.keyLostAt !== lostAt) {
+      c.keyLostAt = lostAt;
+      world.changed();
+    }
+    const turnsAt = Math.max(Date.parse(lostAt), Date.parse(c.availableAt)) + world.rdsKeyLossDelayMs;
+    if (turnsAt <= now.getTime()) {
+      c.inaccessibleSince = new Date(turnsAt).toISOString();
+      delete c.startingUntil;
+      world.changed();
+    }
+  }
+
   function status(c: DbCluster): string {
+    const now = world.now().getTime();
     if (c.deletingSince) return "deleting";
-    return world.now().getTime() < Date.parse(c.availableAt) ? "creating" : "available";
+    if (now < Date.parse(c.availableAt)) return "creating";
+    if (c.inaccessibleSince) return Date.parse(c.inaccessibleSince) + RECOVERABLE_FOR_MS <= now ? INACCESSIBLE_TERMINAL : INACCESSIBLE_RECOVERABLE;
+    if (c.startingUntil && now < Date.parse(c.startingUntil)) return "starting";
+    return "available";
   }
 
   function describe(c: DbCluster): Output {
@@ -104,40 +167,71 @@ export function createRdsService(world: World, kms: KmsService): Service {
     );
   }
 
-  /** Validates the key the way RDS does, as the caller, through RDS. Returns the key ARN and grant id. */
-  async function useKey(ctx: CallContext, keyIdInput: string, clusterArn: string): Promise<{ keyArn: string; grantId: string }> {
-    const via: CallContext = { ...ctx, viaService: `rds.${ctx.region}.amazonaws.com` };
-    const refused = () =>
-      new ServiceError(
-        "KMSKeyNotAccessibleFault",
-        `The specified KMS key [${keyIdInput}] does not exist, is not enabled or you do not have permissions to access it.`,
-        400,
-      );
-    let keyArn: string;
+  function notAccessible(keyIdInput: string): ServiceError {
+    return new ServiceError(
+      "KMSKeyNotAccessibleFault",
+      `The specified KMS key [${keyIdInput}] does not exist, is not enabled or you do not have permissions to access it.`,
+      400,
+    );
+  }
+
+  /** Runs KMS calls as the caller through RDS; any refusal becomes KMSKeyNotAccessibleFault. */
+  async function throughRds<T>(ctx: CallContext, keyIdInput: string, work: (via: CallContext) => Promise<T>): Promise<T> {
     try {
-      const described = await kms.call("DescribeKey", { KeyId: keyIdInput }, via);
-      const meta = described.KeyMetadata;
-      if (!isRecord(meta) || meta.KeyState !== "Enabled" || typeof meta.Arn !== "string") throw refused();
-      keyArn = meta.Arn;
-      const grant = await kms.call(
-        "CreateGrant",
-        {
-          KeyId: keyArn,
-          GranteePrincipal: `rds.${ctx.region}.amazonaws.com`,
-          RetiringPrincipal: `rds.${ctx.region}.amazonaws.com`,
-          Operations: ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant", "RetireGrant", "DescribeKey"],
-          Constraints: { EncryptionContextSubset: { "aws:rds:db-id": clusterArn.split(":").pop() ?? "" } },
-        },
-        via,
-      );
-      if (typeof grant.GrantId !== "string") throw refused();
-      return { keyArn, grantId: grant.GrantId };
+      return await work({ ...ctx, viaService: `rds.${ctx.region}.amazonaws.com` });
     } catch (error) {
       if (error instanceof ServiceError && error.code === "KMSKeyNotAccessibleFault") throw error;
       // Faults injected as throttling or 5xx on KMS stay what they are; everything else is "not accessible".
       if (error instanceof ServiceError && (error.code === "ThrottlingException" || error.status >= 500)) throw error;
-      throw refused();
+      throw notAccessible(keyIdInput);
     }
+  }
+
+  /** DescribeKey as RDS does it: the key must be Enabled. Returns its ARN. */
+  async function enabledKeyArn(via: CallContext, keyIdInput: string): Promise<string> {
+    const described = await kms.call("DescribeKey", { KeyId: keyIdInput }, via);
+    const meta = described.KeyMetadata;
+    if (!isRecord(meta) || meta.KeyState !== "Enabled" || typeof meta.Arn !== "string") throw notAccessible(keyIdInput);
+    return meta.Arn;
+  }
+
+  /** The grant RDS holds on the key for one cluster. Returns its id. */
+  async function grantForCluster(via: CallContext, keyArn: string, clusterArn: string, keyIdInput: string): Promise<string> {
+    const grant = await kms.call(
+      "CreateGrant",
+      {
+        KeyId: keyArn,
+        GranteePrincipal: `rds.${via.region}.amazonaws.com`,
+        RetiringPrincipal: `rds.${via.region}.amazonaws.com`,
+        Operations: ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant", "RetireGrant", "DescribeKey"],
+        Constraints: { EncryptionContextSubset: { "aws:rds:db-id": clusterArn.split(":").pop() ?? "" } },
+      },
+      via,
+    );
+    if (typeof grant.GrantId !== "string") throw notAccessible(keyIdInput);
+    return grant.GrantId;
+  }
+
+  /** Validates the key the way RDS does, as the caller, through RDS. Returns the key ARN and grant id. */
+  function useKey(ctx: CallContext, keyIdInput: string, clusterArn: string): Promise<{ keyArn: string; grantId: string }> {
+    return throughRds(ctx, keyIdInput, async (via) => {
+      const keyArn = await enabledKeyArn(via, keyIdInput);
+      return { keyArn, grantId: await grantForCluster(via, keyArn, clusterArn, keyIdInput) };
+    });
+  }
+
+  /**
+   * Restarting a cluster that lost its key checks the key again as the caller, through RDS, and
+   * makes RDS a new grant if the old one was revoked.
+   */
+  async function regainKey(ctx: CallContext, cluster: DbCluster): Promise<void> {
+    const keyArn = cluster.kmsKeyArn;
+    if (!keyArn) return;
+    await throughRds(ctx, keyArn, async (via) => {
+      await enabledKeyArn(via, keyArn);
+      if (keyLostAt(cluster, world.now()) === undefined) return;
+      cluster.kmsGrantId = await grantForCluster(via, keyArn, cluster.arn, keyArn);
+    });
   }
 
   async function createCluster(ctx: CallContext, input: Input, target: { id: string; engine: DbCluster["engine"]; engineDefaults: { version: string; port: number }; arn: string }): Promise<Output> {
@@ -217,6 +311,28 @@ export function createRdsService(world: World, kms: KmsService): Service {
           const identifier = optString(input, "DBClusterIdentifier");
           if (identifier) return { DBClusters: [describe(findCluster(ctx, identifier))] };
           return { DBClusters: Object.values(refresh(ctx.principal.accountId, ctx.region)).map(describe) };
+        },
+      }),
+
+      // The sandbox never stops a cluster, so the one kind of cluster to start is an inaccessible one.
+      StartDBCluster: operation({
+        resolve: (input, ctx) => findCluster(ctx, reqString(input, "DBClusterIdentifier", "InvalidParameterValue")),
+        access: (cluster) => [rdsAccess("StartDBCluster", cluster.arn)],
+        async run(cluster, _input, ctx) {
+          const current = status(cluster);
+          if (current !== INACCESSIBLE_RECOVERABLE) {
+            throw new ServiceError(
+              "InvalidDBClusterStateFault",
+              `DbCluster ${cluster.identifier} is in ${current} state but expected it to be one of stopped,${INACCESSIBLE_RECOVERABLE}.`,
+              400,
+            );
+          }
+          await regainKey(ctx, cluster);
+          delete cluster.inaccessibleSince;
+          delete cluster.keyLostAt;
+          cluster.startingUntil = new Date(world.now().getTime() + world.rdsCreateDelayMs).toISOString();
+          world.changed();
+          return { DBCluster: describe(cluster) };
         },
       }),
 

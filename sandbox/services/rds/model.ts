@@ -16,6 +16,18 @@ export interface DbCluster {
   createdAt: string;
   /** The cluster reports `creating` until this instant, then `available`. */
   availableAt: string;
+  /**
+   * When RDS lost the use of the cluster's key and has not seen it back since; the cluster turns
+   * inaccessible `rdsKeyLossDelayMs` later.
+   */
+  keyLostAt?: string;
+  /**
+   * When the cluster turned `inaccessible-encryption-credentials-recoverable`. It stays so, even
+   * with the key usable again, until StartDBCluster; seven days on it is terminal.
+   */
+  inaccessibleSince?: string;
+  /** After StartDBCluster: `starting` until this instant. */
+  startingUntil?: string;
   deletingSince?: string;
   tags: Array<{ Key: string; Value: string }>;
   deletionProtection: boolean;

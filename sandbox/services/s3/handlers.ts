@@ -27,6 +27,25 @@ export function s3ErrorFromKms(error: unknown): unknown {
   return new ServiceError(`KMS.${error.code}`, error.message, 400);
 }
 
+/** `x-amz-server-side-encryption-context`: base64 of a JSON object whose values are all strings. */
+function readEncryptionContext(text: string): Record<string, string> {
+  const invalid = () =>
+    new ServiceError("InvalidArgument", "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map", 400);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, "base64").toString("utf8"));
+  } catch {
+    throw invalid();
+  }
+  if (!isRecord(parsed)) throw invalid();
+  const context: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== "string") throw invalid();
+    context[k] = v;
+  }
+  return context;
+}
+
 function md5(data: Buffer): string {
   return `"${createHash("md5").update(data).digest("hex")}"`;
 }
@@ -117,16 +136,7 @@ export function createS3Service(world: World, kms: KmsService): Service {
     const keyId = headerKey ?? (requested === undefined ? defaults?.kmsMasterKeyId : undefined) ?? kms.awsManagedKeyArn(bucket.ownerAccountId, bucket.region, "s3");
     const bucketKey = optBoolean(input, "BucketKeyEnabled") ?? (requested === undefined || headerKey === undefined ? defaults?.bucketKeyEnabled ?? false : false);
     const userContextText = optString(input, "SSEKMSEncryptionContext");
-    let encryptionContext: Record<string, string> = {};
-    if (userContextText) {
-      try {
-        const parsed: unknown = JSON.parse(Buffer.from(userContextText, "base64").toString("utf8"));
-        if (isRecord(parsed)) for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") encryptionContext[k] = v;
-      } catch {
-        throw new ServiceError("InvalidArgument", "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map", 400);
-      }
-    }
-    encryptionContext = { ...encryptionContext, "aws:s3:arn": bucketKey ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${object.key}` };
+    const encryptionContext = { ...(userContextText ? readEncryptionContext(userContextText) : {}), "aws:s3:arn": bucketKey ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${object.key}` };
     let dataKey: Output;
     try {
       dataKey = await kms.call("GenerateDataKey", { KeyId: keyId, KeySpec: "AES_256", EncryptionContext: encryptionContext }, viaS3(ctx, bucket));
@@ -295,7 +305,12 @@ export function createS3Service(world: World, kms: KmsService): Service {
         else object.body = body.toString("base64");
         bucket.objects[key] = object;
         world.changed();
-        return objectHeaders(object);
+        const out = objectHeaders(object);
+        // Given a context, S3 answers with the one the object is encrypted under (with aws:s3:arn).
+        if (object.encryptionContext && optString(input, "SSEKMSEncryptionContext")) {
+          out.SSEKMSEncryptionContext = Buffer.from(JSON.stringify(object.encryptionContext)).toString("base64");
+        }
+        return out;
       },
     }),
 
