@@ -25,6 +25,8 @@ export interface OracleRequest {
   context: Record<string, string | string[]>;
   /** Whether the caller's own IAM policies allow KMS (the platform's and a key administrator's do). Default true. */
   identityAllows?: boolean;
+  /** The caller's own IAM policies, when they matter (an assumed customer role's permissions policy); replaces `identityAllows`. */
+  identityPolicies?: unknown[];
 }
 
 const allowKms = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] };
@@ -36,6 +38,7 @@ function matchesTemplatedKey(template: string, key: string): boolean {
   return new RegExp(`^${template.split(/\$\{[^}]+\}/).map(escape).join(".+")}$`).test(key);
 }
 
+/** The verdict on one request, given the resource's policy (a key policy, or a role's trust policy). */
 export async function oracleVerdict(policy: unknown, request: OracleRequest): Promise<OracleVerdict> {
   const resourcePolicy = createValidatedPolicy(policy, validateResourcePolicy, { name: "key-policy" });
   if (resourcePolicy.errors.length > 0) throw new Error(`The simulator refuses the policy: ${JSON.stringify(resourcePolicy.errors)}`);
@@ -46,7 +49,11 @@ export async function oracleVerdict(policy: unknown, request: OracleRequest): Pr
       resource: { resource: request.resource, accountId: request.resourceAccountId },
       contextVariables: request.context,
     },
-    identityPolicies: request.identityAllows === false ? [] : [{ name: "caller-identity-policy", policy: allowKms }],
+    identityPolicies: request.identityPolicies
+      ? request.identityPolicies.map((policy, i) => ({ name: `caller-identity-policy-${i}`, policy }))
+      : request.identityAllows === false
+        ? []
+        : [{ name: "caller-identity-policy", policy: allowKms }],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy,
