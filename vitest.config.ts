@@ -27,6 +27,10 @@ export default defineConfig({
           include: ["**/*.test.ts"],
           exclude: [...exclude, "**/*.int.test.ts"],
           environment: "node",
+          setupFiles: ["lib/testing/fast-check-setup.ts"],
+          // A guard against a hang, not a speed limit: property tests take 10 s on an idle box
+          // and several times that on a loaded one (speed is measured by the benches).
+          testTimeout: 180_000,
         },
       },
       {
@@ -36,6 +40,7 @@ export default defineConfig({
           name: "integration",
           include: ["**/*.int.test.ts"],
           globalSetup: ["scripts/lib/integration-setup.ts"],
+          setupFiles: ["lib/testing/fast-check-setup.ts"],
           exclude,
           environment: "node",
           testTimeout: 120_000,

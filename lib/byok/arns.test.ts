@@ -375,7 +375,7 @@ describe("key ARN checks: properties", () => {
       }),
       { numRuns: 2000 },
     );
-  }, 30_000);
+  });
 
   it("accept every well-formed key ARN of the environment, padded or not, and hand back exactly the ARN", () => {
     fc.assert(
@@ -411,7 +411,7 @@ describe("key ARN checks: properties", () => {
       }),
       { numRuns: 2000 },
     );
-  }, 30_000);
+  });
 
   it("payload parsing never throws and only ever returns text for both keys", () => {
     const payloadLike = fc.oneof(

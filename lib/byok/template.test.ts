@@ -79,7 +79,7 @@ describe("template oracle (@aws-cdk/aws-service-spec)", () => {
   let db: SpecDatabase;
   beforeAll(async () => {
     db = await loadAwsServiceSpec();
-  }, 30_000);
+  });
 
   const specResource = (type: string): SpecResource | undefined => {
     const found = db.lookup("resource", "cloudFormationType", "equals", type);
@@ -431,5 +431,5 @@ describe("template properties", () => {
       }),
       { numRuns: 300 },
     );
-  }, 30_000);
+  });
 });
