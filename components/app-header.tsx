@@ -3,15 +3,40 @@ import { env } from "@/lib/env";
 import type { ActionResult } from "@/lib/pipeline/result";
 import { SignOutButton } from "./sign-out-button";
 
+/** "Notifications, 2 unread": the link's accessible name carries the count the badge shows. */
+export function notificationsLinkName(unread: number): string {
+  return unread === 0 ? "Notifications, none unread" : `Notifications, ${unread} unread`;
+}
+
+function NotificationsLink({ unread }: { unread: number }) {
+  return (
+    <Link
+      href="/notifications"
+      aria-label={notificationsLinkName(unread)}
+      className="inline-flex items-center gap-1.5 rounded-md px-2 py-1 font-medium text-slate-800 hover:bg-slate-100"
+    >
+      Notifications
+      {unread > 0 ? (
+        <span aria-hidden="true" data-testid="unread-count" className="rounded-full bg-red-700 px-2 py-0.5 text-xs font-semibold text-white">
+          {unread > 99 ? "99+" : unread}
+        </span>
+      ) : null}
+    </Link>
+  );
+}
+
 export function AppHeader({
   homeHref,
   context,
   email,
+  unreadNotifications,
   signOutAction,
 }: {
   homeHref: string;
   context: string;
   email: string;
+  /** The organization's unread notifications (customer screens); the entry is left out without it. */
+  unreadNotifications?: number;
   /** The sign-out server action, handed down by the layout (shared UI imports no route code). */
   signOutAction: (previous: ActionResult | null, formData: FormData) => Promise<ActionResult>;
 }) {
@@ -25,6 +50,7 @@ export function AppHeader({
           <span className="text-sm text-slate-600">{context}</span>
         </div>
         <div className="flex items-center gap-3 text-sm">
+          {unreadNotifications === undefined ? null : <NotificationsLink unread={unreadNotifications} />}
           <span className="text-slate-700">{email}</span>
           <SignOutButton action={signOutAction} />
         </div>

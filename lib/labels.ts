@@ -74,3 +74,27 @@ export const WIZARD_STEP_LABELS: Record<WizardStep, string> = {
   "key-arns": "Provide your key ARNs",
   review: "Review & create",
 };
+
+/** A notification's severity, in words (never colour alone). */
+export const NOTIFICATION_SEVERITY_LABELS: Record<string, string> = {
+  critical: "Critical",
+  warning: "Warning",
+  info: "Information",
+};
+
+/** Where an alert webhook delivery stands, in the delivery log. */
+export const WEBHOOK_DELIVERY_STATUS_LABELS: Record<string, string> = {
+  pending: "Sending",
+  delivered: "Delivered",
+  failed: "Failed",
+};
+
+/** A pending delivery whose earlier try failed and that waits for its next one. */
+export const WEBHOOK_DELIVERY_RETRYING_LABEL = "Retrying";
+
+/** The events an alert webhook carries, as the delivery log names them. */
+export const WEBHOOK_EVENT_LABELS: Record<string, string> = {
+  "webhook.test": "Test alert",
+  "key-health.degraded": "Key health problem",
+  "key-health.recovered": "Key health recovered",
+};
