@@ -13,11 +13,11 @@ export function environmentIdOf(input: EnvironmentRef): string {
 
 /**
  * One environment of the caller's organization. Another organization's environment,
- * a malformed id and a missing one are all NOT_FOUND, so ids reveal nothing.
+ * a malformed id, a missing one and a deleted one are all NOT_FOUND, so ids reveal nothing.
  */
 export async function getEnvironment(caller: CustomerCaller, input: EnvironmentRef) {
   const environment = await db().environment.findFirst({
-    where: { id: environmentIdOf(input), organizationId: caller.organizationId },
+    where: { id: environmentIdOf(input), organizationId: caller.organizationId, deletedAt: null },
     include: { createdBy: { select: { name: true, email: true } } },
   });
   if (!environment) throw new AppError("NOT_FOUND");

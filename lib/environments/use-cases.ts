@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { defineUseCase } from "@/lib/pipeline/use-case";
 import { exportOwnAuditLog } from "./audit-log";
 import { changeKeyArns } from "./change-key-arns";
+import { deleteEnvironment } from "./delete-environment";
 import {
   acknowledgeKeyInstructions,
   chooseEncryption,
@@ -61,6 +62,9 @@ export const changeKeyArnsUseCase = defineUseCase({
   input: keyArnsSubmissionSchema,
   run: changeKeyArns,
 });
+
+/** A draft or failed environment leaves the customer's pages; its AWS resources are removed (audited by the service). */
+export const deleteEnvironmentUseCase = aboutEnvironment("environment.delete", deleteEnvironment);
 
 export const submitEnvironmentUseCase = aboutEnvironment("environment.submit", submitEnvironment);
 

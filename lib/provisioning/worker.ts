@@ -4,6 +4,7 @@ import PgBoss from "pg-boss";
 import pg from "pg";
 import { z } from "zod";
 import { env } from "@/lib/env";
+import { cleanupDeletedEnvironment, dueCleanups } from "./cleanup";
 import { provisioningDb } from "./db";
 import type { ProvisioningHooks, ProvisioningTimings } from "./context";
 import { ENVIRONMENT_LOCK_HELD_SQL } from "./lock";
@@ -16,6 +17,8 @@ import { runProvisioningAttempt, type RunOutcome } from "./run";
  *   - on NOTIFY from queueProvisioningAttempt (sent only when the caller's transaction commits),
  *   - by a sweep at start and every `sweepIntervalMs` for any QUEUED or RUNNING attempt whose
  *     environment lock nobody holds (a missed notification, a crashed or stopped process).
+ * The same jobs remove what provisioning made for a deleted environment (cleanup.ts), found
+ * by the same NOTIFY and sweep.
  * The queue keeps at most one waiting job per environment (policy "short", singletonKey =
  * environment id); the advisory lock taken by each run makes any extra job a no-op.
  */
@@ -97,7 +100,12 @@ async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (lin
         orderBy: { number: "desc" },
         select: { id: true },
       });
-      if (!attempt) continue;
+      if (!attempt) {
+        // No attempt to run: the job may be a deleted environment's cleanup.
+        const cleanup = await cleanupDeletedEnvironment(data.data.environmentId);
+        if (cleanup !== "skipped") log(`cleanup of deleted environment ${data.data.environmentId}: ${cleanup}`);
+        continue;
+      }
       const run: Promise<RunOutcome> = runProvisioningAttempt(attempt.id, options.hooks, {
         jobId: job.id,
         timings: options.timings,
@@ -136,7 +144,7 @@ async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (lin
         WHERE a.status IN ('QUEUED', 'RUNNING') AND NOT ${ENVIRONMENT_LOCK_HELD_SQL}`,
     );
     let sent = 0;
-    for (const row of open) if (await enqueue(row.environmentId)) sent += 1;
+    for (const environmentId of [...open.map((row) => row.environmentId), ...(await dueCleanups())]) if (await enqueue(environmentId)) sent += 1;
     return sent;
   }
 

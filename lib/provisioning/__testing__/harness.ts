@@ -217,6 +217,8 @@ export interface SandboxCluster {
   kmsKeyArn?: string;
   tags: Array<{ Key: string; Value: string }>;
   createdAt: string;
+  /** Set once DeleteDBCluster was accepted; the cluster disappears a moment later. */
+  deletingSince?: string;
 }
 
 export interface SandboxSnapshot {
