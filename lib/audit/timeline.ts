@@ -1,6 +1,7 @@
 import "server-only";
 import type { PrismaClient } from "@/generated/prisma/client";
-import { ENCRYPTION_MODE_PHRASES } from "@/lib/labels";
+import { KEY_HEALTH_LABELS } from "@/lib/key-health/states";
+import { ENCRYPTION_MODE_PHRASES, labelFor } from "@/lib/labels";
 
 /** Audit events as people read them: who, what, when, from where. */
 export interface TimelineEntry {
@@ -42,6 +43,22 @@ const labels: Record<string, string> = {
   "support.audit_log.viewed": "Vendor support viewed the audit log",
   "support.audit_log.exported": "Vendor support exported the audit log",
   "support.note.added": "Vendor support added an internal note",
+  "environment.key_arns_changed": "Changed the key ARNs",
+  "environment.key_arns_change_rejected": "New key ARNs were refused",
+  "environment.deleted": "Deleted the environment",
+  "environment.cleanup.completed": "Removed what the platform made for the deleted environment",
+  "environment.cleanup.failed": "Removing the deleted environment's resources failed; it is tried again",
+  "key-health.check-requested": "Asked for a key health check",
+  "key-health.state-changed": "Key health changed",
+  "key-health.cluster-started": "Restarted the database after its key became usable again",
+  "notifications.marked_read": "Marked all notifications as read",
+  "webhook.created": "Set up the alert webhook",
+  "webhook.url_changed": "Changed the alert webhook URL",
+  "webhook.secret_rotated": "Rotated the alert webhook's signing secret",
+  "webhook.enabled": "Turned the alert webhook on",
+  "webhook.disabled": "Turned the alert webhook off",
+  "webhook.removed": "Removed the alert webhook",
+  "webhook.test_sent": "Sent a test alert to the webhook",
 };
 
 /** Events about vendor support's internal notes: in the support console's timelines only, never a customer's. */
@@ -61,7 +78,8 @@ export function describeAuditEvent(action: string, details: Record<string, unkno
         text(details.keyArn) ? ` with key ${text(details.keyArn)}` : ""
       } → ${outcome}${error}`;
     }
-    case "environment.draft.key_arns_rejected": {
+    case "environment.draft.key_arns_rejected":
+    case "environment.key_arns_change_rejected": {
       const fieldErrors = details.fieldErrors as Record<string, string[]> | undefined;
       const reasons = fieldErrors ? Object.values(fieldErrors).flat().join(" ") : "";
       return `${label}: ${reasons}`;
@@ -74,6 +92,16 @@ export function describeAuditEvent(action: string, details: Record<string, unkno
       return text(details.reason) ? `${label} (${text(details.reason)})` : label;
     case "provisioning.step.retrying":
       return `${label}: ${text(details.step) ?? ""} — ${text(details.operation) ?? "an AWS call"} met ${text(details.errorCode) ?? "a temporary error"}; next try at ${text(details.nextTryAt) ?? "once the wait is over"}`;
+    case "environment.key_arns_changed": {
+      const to = (details.to ?? {}) as Record<string, unknown>;
+      const changed = Array.isArray(details.changed) ? details.changed : [];
+      const parts = [changed.includes("s3KeyArn") ? `S3 key ${text(to.s3KeyArn) ?? "?"}` : null, changed.includes("rdsKeyArn") ? `RDS key ${text(to.rdsKeyArn) ?? "?"}` : null].filter(Boolean);
+      return `${label}: ${parts.join(", ")}`;
+    }
+    case "key-health.state-changed":
+      return `${label}: ${labelFor(KEY_HEALTH_LABELS, text(details.from) ?? "UNKNOWN")} → ${labelFor(KEY_HEALTH_LABELS, text(details.to) ?? "UNKNOWN")}`;
+    case "environment.cleanup.failed":
+      return `${label} (${text(details.operation) ?? ""} ${text(details.errorCode) ?? ""})`.replace(" ( )", "");
     case "environment.ready":
       return `${label}: tenant name ${text(details.tenantName) ?? ""}`;
     case "environment.draft.encryption_chosen":
