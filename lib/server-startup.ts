@@ -1,11 +1,15 @@
 import "server-only";
 import { ConfigError, env } from "./env";
+import { ensureKeyHealthScheduler } from "./key-health/scheduler";
 import { ensureProvisioningWorker } from "./provisioning/worker";
+import { ensureWebhookWorker } from "./webhooks/worker";
 
 /**
- * Node.js server start-up: parse the configuration (a bad value stops the server at once)
- * and start the durable provisioning worker, which also resumes any attempt a previous
- * process left unfinished.
+ * Node.js server start-up: parse the configuration (a bad value stops the server at once),
+ * start the durable provisioning worker, which also resumes any attempt a previous process
+ * left unfinished, the periodic key-health checks and the alert webhooks' deliveries.
+ * PROVISIONING_WORKER=off turns every background job off (a web-only process);
+ * KEY_HEALTH_CHECKS=off turns off the checks alone.
  */
 export async function startServer(): Promise<void> {
   try {
@@ -18,10 +22,12 @@ export async function startServer(): Promise<void> {
     throw error;
   }
   if (process.env.PROVISIONING_WORKER === "off") return;
-  // One worker per process, kept across dev reloads.
+  // One of each per process, kept across dev reloads.
   const worker = await ensureProvisioningWorker();
+  const keyHealth = process.env.KEY_HEALTH_CHECKS === "off" ? undefined : await ensureKeyHealthScheduler();
+  const webhooks = ensureWebhookWorker();
   const stop = () => {
-    void worker.stop().finally(() => process.exit(0));
+    void Promise.allSettled([worker.stop(), keyHealth?.stop(), webhooks.stop()]).finally(() => process.exit(0));
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

@@ -16,6 +16,11 @@ export interface HealthAwsError {
   code: string;
   message: string;
   requestId: string | null;
+  /**
+   * Temporary trouble (throttling, AWS-side 5xx, no answer, an unreadable answer: lib/aws/errors.ts
+   * classifyAwsError): never a reason to blame the customer. Absent on errors stored before it existed.
+   */
+  temporary?: boolean;
 }
 
 export interface KeyFinding {
@@ -42,6 +47,11 @@ export interface PathFinding {
   detail: string;
   /** The Aurora cluster's status on the RDS path. */
   clusterStatus?: string;
+  /**
+   * The check found the cluster locked out of its key (`inaccessible-encryption-credentials-recoverable`)
+   * while the key is usable again, and started it (StartDBCluster), as AWS documents for recovery.
+   */
+  recoveryStarted?: boolean;
   error?: HealthAwsError;
 }
 

@@ -1,5 +1,6 @@
 import "server-only";
 import { Prisma } from "@/generated/prisma/client";
+import { ensureKeyHealthRow } from "@/lib/key-health/service";
 import { provisioningDb } from "./db";
 import type { ProvisioningEnvironment } from "./context";
 import { proposeTenantName } from "./tenant-name";
@@ -33,4 +34,17 @@ export async function assignTenantName(
     }
   }
   throw new Error(`Could not find a free tenant name for environment ${environment.id} after ${MAX_NAME_TRIES} tries.`);
+}
+
+/**
+ * Step 3, in the transaction that marks the environment Ready: a customer-managed environment
+ * gets its key_health row, due at once, so the periodic checks (lib/key-health/scheduler.ts)
+ * look at its keys within seconds. Vendor-managed environments have no customer keys to check.
+ */
+export async function onEnvironmentReady(
+  tx: Prisma.TransactionClient,
+  environment: Pick<ProvisioningEnvironment, "id" | "organizationId" | "encryptionMode">,
+): Promise<void> {
+  if (environment.encryptionMode !== "CUSTOMER_MANAGED") return;
+  await ensureKeyHealthRow(tx, environment);
 }

@@ -18,7 +18,7 @@ import {
 } from "./context";
 import { provisionDatabase, verifyDatabase } from "./database";
 import { provisioningDb } from "./db";
-import { assignTenantName } from "./finalize";
+import { assignTenantName, onEnvironmentReady } from "./finalize";
 import { tryLockEnvironment, type EnvironmentLock } from "./lock";
 import { isStepKey, type StepKey } from "./names";
 import { provisionObjectStorage, verifyObjectStorage } from "./object-storage";
@@ -268,6 +268,7 @@ class StepRunner {
       if (ready.count !== 1) throw new Error(`Environment ${this.environment.id} left PROVISIONING while its attempt ran.`);
       await tx.provisioningStep.update({ where: { id: step.id }, data: { status: "SUCCEEDED", finishedAt: now, retryAt: null, output: { tenantName } } });
       await tx.provisioningAttempt.update({ where: { id: this.attemptId }, data: { status: "SUCCEEDED", finishedAt: now } });
+      await onEnvironmentReady(tx, this.environment);
       await this.audit(tx, "provisioning.step.succeeded", { attemptId: this.attemptId, step: "finalize", tries });
       await this.audit(tx, "environment.ready", { attemptId: this.attemptId, tenantName });
     });
