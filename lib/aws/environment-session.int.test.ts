@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { RunningSandbox } from "@/sandbox/server";
 import { startTestSandbox } from "@/sandbox/test-support";
 import { destroyAwsClients } from "./clients";
-import { ENVIRONMENT_SESSION_REUSE_MS, environmentAwsClients, environmentCredentials, environmentSessionName } from "./environment-session";
+import { ENVIRONMENT_SESSION_REUSE_MS, environmentAwsClients, environmentCredentials, environmentSessionName, MAX_CACHED_ENVIRONMENTS } from "./environment-session";
 import { configurePortalProcess } from "@/lib/provisioning/__testing__/harness";
 
 const ENVIRONMENT_ID = "0f3c6b2e-8d1a-4c5e-9b7f-2a6d8e4c1f90";
@@ -52,4 +52,17 @@ test("a session is reused for a few minutes, then a fresh one is opened", async 
 
 test("an environment id that is not one is refused before any call", () => {
   expect(() => environmentAwsClients("eu-west-1", "*")).toThrow(/environment id/);
+});
+
+test("at most MAX_CACHED_ENVIRONMENTS environments keep clients: the least recently used make way, and work again when next used", async () => {
+  const ids = Array.from({ length: MAX_CACHED_ENVIRONMENTS + 2 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+  const first = environmentAwsClients("eu-west-1", ids[0] ?? "");
+  for (const id of ids.slice(1)) environmentAwsClients("eu-west-1", id);
+  // The first environment's clients made way; asking again builds new ones, which still work.
+  const again = environmentAwsClients("eu-west-1", ids[0] ?? "");
+  expect(again).not.toBe(first);
+  const identity = await again.sts.send(new GetCallerIdentityCommand({}));
+  expect(identity.Arn).toBe(`arn:aws:sts::210987654321:assumed-role/byok-platform/${environmentSessionName(ids[0] ?? "")}`);
+  // A recent one is still cached.
+  expect(environmentAwsClients("eu-west-1", ids.at(-1) ?? "")).toBe(environmentAwsClients("eu-west-1", ids.at(-1) ?? ""));
 });

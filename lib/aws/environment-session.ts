@@ -18,6 +18,14 @@ export const ENVIRONMENT_SESSION_SECONDS = 900;
 export const ENVIRONMENT_SESSION_REUSE_MS = 5 * 60_000;
 /** Clients of an environment nobody used for this long are closed. */
 const IDLE_CLIENTS_MS = 10 * 60_000;
+/**
+ * At most this many environments keep clients (four SDK clients each) and sessions: the
+ * key-health checks visit every BYOK environment every few minutes, so without a bound a
+ * process would hold clients for all of them. The least recently used go first.
+ */
+export const MAX_CACHED_ENVIRONMENTS = 256;
+/** Longer than any call with its retries takes. */
+const EVICTED_CLIENTS_GRACE_MS = 2 * 60_000;
 
 export interface SessionCredentials {
   accessKeyId: string;
@@ -70,7 +78,13 @@ export function environmentCredentials(environmentId: string, region: string, no
   if (cached && now - cached.openedAt < ENVIRONMENT_SESSION_REUSE_MS) return cached.credentials;
   const credentials = openSession(environmentId, region);
   const entry = { openedAt: now, credentials };
+  sessions.delete(key);
   sessions.set(key, entry);
+  // Insertion order is opening order: the oldest sessions go first.
+  for (const oldest of sessions.keys()) {
+    if (sessions.size <= MAX_CACHED_ENVIRONMENTS) break;
+    sessions.delete(oldest);
+  }
   // A failed AssumeRole is not cached: the next call tries again.
   credentials.catch(() => {
     if (sessions.get(key) === entry) sessions.delete(key);
@@ -108,10 +122,19 @@ export function environmentAwsClients(region: string, environmentId: string, pat
   const cached = clientsByEnvironment.get(key);
   if (cached) {
     cached.usedAt = now;
+    // Moved to the end: the map's order is least recently used first.
+    clientsByEnvironment.delete(key);
+    clientsByEnvironment.set(key, cached);
     return cached.clients;
   }
   const clients = buildAwsClients(region, () => environmentCredentials(environmentId, region), patience);
   clientsByEnvironment.set(key, { clients, usedAt: now });
+  for (const [oldest, entry] of clientsByEnvironment) {
+    if (clientsByEnvironment.size <= MAX_CACHED_ENVIRONMENTS) break;
+    // A call may still be under way on them (a check retrying a slow AWS): closed a while later.
+    setTimeout(() => destroyClients(entry.clients), EVICTED_CLIENTS_GRACE_MS).unref();
+    clientsByEnvironment.delete(oldest);
+  }
   for (const listener of newClientListeners) listener(clients);
   return clients;
 }
