@@ -161,5 +161,7 @@ export function keyCommands(keyArn: string, region: string) {
     enableRotation: `aws kms enable-key-rotation ${key}`,
     getPolicy: (file = "current-key-policy.json") => `aws kms get-key-policy ${key} --policy-name default --query Policy --output text > ${file}`,
     putPolicy: (file = "current-key-policy.json") => `aws kms put-key-policy ${key} --policy-name default --policy file://${file}`,
+    // CloudTrail records KMS calls in the key's Region, with the key ARN among the event's resources.
+    cloudTrailLookup: `aws cloudtrail lookup-events --region ${region} --lookup-attributes AttributeKey=ResourceName,AttributeValue=${keyArn}`,
   };
 }

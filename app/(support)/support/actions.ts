@@ -1,6 +1,7 @@
 "use server";
 
-import { formAction } from "@/lib/pipeline/action";
+import { supportCheckKeyHealthNowUseCase } from "@/lib/key-health/use-cases";
+import { formAction, serverAction } from "@/lib/pipeline/action";
 import { addSupportNoteUseCase, supportRetryUseCase } from "@/lib/support/use-cases";
 
 export const addNoteAction = formAction(addSupportNoteUseCase, {
@@ -10,3 +11,5 @@ export const addNoteAction = formAction(addSupportNoteUseCase, {
 export const supportRetryAction = formAction(supportRetryUseCase, {
   revalidate: (retry) => `/support/environments/${retry.environmentId}`,
 });
+
+export const supportCheckKeyHealthNowAction = serverAction(supportCheckKeyHealthNowUseCase, { data: (outcome) => outcome.snapshot });

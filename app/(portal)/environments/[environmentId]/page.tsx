@@ -11,9 +11,11 @@ import { byokMaterial } from "@/lib/environments/byok-material";
 import { getProvisioningStatus } from "@/lib/environments/provisioning-status";
 import { getEnvironment } from "@/lib/environments/get-environment";
 import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
+import { KeyHealth } from "@/components/key-health";
 import { PolicyCheck } from "@/components/policy-check";
+import { keyHealthRegion } from "@/lib/key-health/for-caller";
 import { keyCommandsFor } from "@/lib/policy-check/commands";
-import { checkKeyPolicyAction } from "./actions";
+import { checkKeyHealthNowAction, checkKeyPolicyAction } from "./actions";
 import { ProvisioningStatus } from "./_components/provisioning-status";
 
 export const metadata: Metadata = { title: "Environment" };
@@ -22,12 +24,15 @@ const POLICY_CHECK_ID = "key-policy-check";
 
 export default async function EnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
   const ref = await params;
-  const { environment, status, timeline } = await forPage("customer", async (caller) => {
+  const { environment, status, timeline, keyHealth } = await forPage("customer", async (caller) => {
     const environment = await getEnvironment(caller, ref);
+    const watched = environment.encryptionMode === "CUSTOMER_MANAGED" && environment.status === "READY";
     return {
       environment,
       status: environment.status === "DRAFT" ? null : await getProvisioningStatus(caller, ref),
       timeline: await environmentTimeline(caller, ref),
+      // Key health is watched once a customer-managed environment is ready (F9).
+      keyHealth: watched ? await keyHealthRegion(environment) : null,
     };
   });
   const byok = environment.encryptionMode === "CUSTOMER_MANAGED";
@@ -68,6 +73,19 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
               <CodeBlock title="Manual alias and tag commands" language="shell" code={tenantCommands.manual.join("\n\n")} filled={[environment.tenantName ?? ""]} />
             </div>
           ) : null}
+        </Card>
+      ) : null}
+      {keyHealth ? (
+        <Card>
+          <KeyHealth
+            environmentId={environment.id}
+            initial={keyHealth.snapshot}
+            keys={keyHealth.keys}
+            encryptionContext={keyHealth.encryptionContext}
+            pollPath={`/api/environments/${environment.id}/key-health`}
+            checkNow={checkKeyHealthNowAction}
+            policyCheckAnchor={POLICY_CHECK_ID}
+          />
         </Card>
       ) : null}
       {status ? (

@@ -9,10 +9,12 @@ import { forPage } from "@/lib/auth/guards";
 import { StepRetryNotice } from "@/components/step-retry-notice";
 import { ENCRYPTION_MODE_LABELS, labelFor, PROVISIONING_STEP_LABELS, STEP_RETRYING_LABEL, STEP_STATUS_LABELS } from "@/lib/labels";
 import { stepRetryView } from "@/lib/provisioning/retry-state";
+import { keyHealthRegion } from "@/lib/key-health/for-caller";
 import { getSupportEnvironment } from "@/lib/support/console";
 import { NoteForm } from "../../_components/note-form";
 import { NotesList } from "../../_components/notes-list";
 import { SupportRetryForm } from "../../_components/retry-form";
+import { SupportKeyHealth } from "./_components/support-key-health";
 
 export const metadata: Metadata = { title: "Environment (support)" };
 
@@ -43,7 +45,11 @@ function duration(start: Date | null, end: Date | null): string {
 
 export default async function SupportEnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
   const ref = await params;
-  const { environment, timeline } = await forPage("support", (caller) => getSupportEnvironment(caller, ref));
+  const { environment, timeline, keyHealth } = await forPage("support", async (caller) => {
+    const loaded = await getSupportEnvironment(caller, ref);
+    const watched = loaded.environment.encryptionMode === "CUSTOMER_MANAGED" && loaded.environment.status === "READY";
+    return { ...loaded, keyHealth: watched ? await keyHealthRegion(loaded.environment) : null };
+  });
   return (
     <div className="space-y-6">
       <p>
@@ -66,6 +72,11 @@ export default async function SupportEnvironmentPage({ params }: { params: Promi
           {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
         </dl>
       </Card>
+      {keyHealth ? (
+        <Card>
+          <SupportKeyHealth environmentId={environment.id} initial={keyHealth.snapshot} keys={keyHealth.keys} encryptionContext={keyHealth.encryptionContext} />
+        </Card>
+      ) : null}
       {environment.provisioningAttempts.length > 0 ? (
         <Card className="space-y-2">
           <h2 className="text-lg font-semibold">Retry</h2>
