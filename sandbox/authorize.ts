@@ -22,6 +22,8 @@ export interface AccessCheck {
    * have no bucket policies in the sandbox).
    */
   ownerAccountId?: string;
+  /** The refusal's message when the service words it its own way (STS AssumeRole gives no reason). */
+  deniedMessage?: string;
 }
 
 /** How a service refuses: KMS `AccessDeniedException` 400, the others `AccessDenied` 403. */
@@ -79,5 +81,5 @@ function decide(ctx: CallContext, check: AccessCheck, request: AuthzRequest): De
 export function authorize(ctx: CallContext, check: AccessCheck, now: Date, denial: DenialShape): void {
   const request = authzRequest(ctx, check, now);
   const decision = decide(ctx, check, request);
-  if (!decision.allowed) throw new ServiceError(denial.code, accessDeniedMessage(request, decision), denial.status);
+  if (!decision.allowed) throw new ServiceError(denial.code, check.deniedMessage ?? accessDeniedMessage(request, decision), denial.status);
 }

@@ -2,7 +2,8 @@
  * The principals of the sandbox. The fixed ones are selected by their access key id (the secret
  * access key equals the id; signatures are parsed, not verified). Role sessions made with STS
  * AssumeRole get temporary credentials whose access key id maps back to the session, its role
- * and its session tags (sandbox/services/sts).
+ * and its session tags (sandbox/services/sts). Customers' own roles live in the sandbox's IAM
+ * (sandbox/services/iam).
  */
 import type { PolicyDocument } from "../lib/iam/types";
 
@@ -47,7 +48,7 @@ const administratorAccess: PolicyDocument = {
   Statement: [{ Sid: "AdministratorAccess", Effect: "Allow", Action: "*", Resource: "*" }],
 };
 
-/** What the platform role's sessions need: use customer keys, run S3/RDS/CloudFormation, manage its own keys. */
+/** What the platform role's sessions need: use customer keys, run S3/RDS/CloudFormation, manage its own keys, assume customer roles. */
 const platformPolicy: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [
@@ -75,6 +76,9 @@ const platformPolicy: PolicyDocument = {
     { Sid: "OwnKeys", Effect: "Allow", Action: "kms:*", Resource: `arn:aws:kms:*:${PLATFORM_ACCOUNT_ID}:*` },
     { Sid: "CreateOwnKeys", Effect: "Allow", Action: ["kms:CreateKey", "kms:CreateAlias"], Resource: "*" },
     { Sid: "Storage", Effect: "Allow", Action: ["s3:*", "rds:*", "cloudformation:*", "sts:GetCallerIdentity"], Resource: "*" },
+    // Role mode: the platform assumes the roles customers create for it; each role's trust
+    // policy (with its External ID condition) decides whether it may.
+    { Sid: "AssumeCustomerRoles", Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: "arn:aws:iam::*:role/*" },
   ],
 };
 

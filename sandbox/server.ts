@@ -19,6 +19,8 @@ import { createS3Service } from "./services/s3/handlers";
 import { createStsService, sessionPrincipal } from "./services/sts/handlers";
 import { RDS_MEMBER_NAMES, createRdsService } from "./services/rds/handlers";
 import { createCloudFormationService } from "./services/cloudformation/handlers";
+import { createIamService } from "./services/iam/handlers";
+import { createLogsService } from "./services/logs/handlers";
 import { StateStore, loadSnapshot } from "./state";
 import { type RequestScope, World } from "./world";
 
@@ -49,9 +51,9 @@ export interface RunningSandbox {
 type Protocol = "json" | "query" | "rest-xml";
 
 function protocolOf(service: string): Protocol | undefined {
-  if (service === "kms") return "json";
+  if (service === "kms" || service === "logs") return "json";
   if (service === "s3") return "rest-xml";
-  if (service === "sts" || service === "rds" || service === "cloudformation") return "query";
+  if (service === "sts" || service === "rds" || service === "cloudformation" || service === "iam") return "query";
   return undefined;
 }
 
@@ -128,7 +130,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const s3 = createS3Service(world, kms);
   const sts = createStsService(world);
   const rds = createRdsService(world, kms);
-  const cloudformation = createCloudFormationService(world, kms);
+  const iam = createIamService(world);
+  const logs = createLogsService(world);
+  const cloudformation = createCloudFormationService(world, { kms, iam, logs });
 
   async function dispatch(req: http.IncomingMessage): Promise<WireResponse> {
     const scope: RequestScope = {};
@@ -176,6 +180,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           return await handleRestXml(world, s3, wire);
         case "sts":
           return await handleQuery(world, { service: sts, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/" }, wire);
+        case "logs":
+          return await handleJson(world, logs, "Logs_20140328", wire);
+        case "iam":
+          return await handleQuery(world, { service: iam, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/" }, wire);
         case "rds":
           return await handleQuery(world, { service: rds, xmlns: "http://rds.amazonaws.com/doc/2014-10-31/", memberNames: RDS_MEMBER_NAMES }, wire);
         default:
@@ -183,7 +191,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }
     } catch (error) {
       log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      const internal = new ServiceError(protocol === "json" ? "KMSInternalException" : protocol === "query" ? "InternalFailure" : "InternalError", "The sandbox failed to process the request.", 500);
+      const jsonInternal = credential.service === "logs" ? "ServiceUnavailableException" : "KMSInternalException";
+      const internal = new ServiceError(protocol === "json" ? jsonInternal : protocol === "query" ? "InternalFailure" : "InternalError", "The sandbox failed to process the request.", 500);
       return errorFor(protocol, internal, requestId, method, path);
     }
   }

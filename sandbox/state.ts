@@ -1,7 +1,8 @@
 /**
  * The sandbox's whole state: one plain JSON object (so it can be saved to a file and
  * shown by `GET /_sandbox/state`), plus the trail (saved with it) and the in-memory fault list. Each service's
- * state is indexed by account and then region, except S3 buckets, whose names are global.
+ * state is indexed by account and then region, except S3 buckets, whose names are global, and
+ * IAM roles, which belong to an account in no region.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -10,6 +11,8 @@ import type { S3State } from "./services/s3/model";
 import type { RdsState } from "./services/rds/model";
 import type { CloudFormationState } from "./services/cloudformation/model";
 import type { StsState } from "./services/sts/model";
+import type { IamState } from "./services/iam/model";
+import type { LogsState } from "./services/logs/model";
 import type { TrailEvent } from "./world";
 
 export interface SandboxState {
@@ -19,10 +22,12 @@ export interface SandboxState {
   rds: RdsState;
   cloudformation: CloudFormationState;
   sts: StsState;
+  iam: IamState;
+  logs: LogsState;
 }
 
 export function emptyState(): SandboxState {
-  return { version: 1, kms: {}, s3: { buckets: {} }, rds: {}, cloudformation: {}, sts: { sessions: {} } };
+  return { version: 1, kms: {}, s3: { buckets: {} }, rds: {}, cloudformation: {}, sts: { sessions: {} }, iam: {}, logs: {} };
 }
 
 /** Returns `root[account][region]`, creating it with `make` on first use. */

@@ -63,13 +63,31 @@ function resolveProperties(props: Properties, env: ResolveEnv): Properties {
   return resolved === NO_VALUE || !isObject(resolved) ? {} : resolved;
 }
 
+const HANDLER_CODES: Record<string, string> = {
+  AccessDeniedException: "AccessDenied",
+  AccessDenied: "AccessDenied",
+  NotFoundException: "NotFound",
+  NoSuchEntity: "NotFound",
+  ResourceNotFoundException: "NotFound",
+  AlreadyExistsException: "AlreadyExists",
+  EntityAlreadyExists: "AlreadyExists",
+  ResourceAlreadyExistsException: "AlreadyExists",
+  LimitExceeded: "ServiceLimitExceeded",
+};
+
+/** The SDK service name CloudFormation's handlers report, from the resource type (`AWS::IAM::Role` → Iam). */
+function serviceName(resourceType: string | undefined): string {
+  const namespace = resourceType?.split("::")[1] ?? "KMS";
+  if (namespace === "Logs") return "CloudWatchLogs";
+  return namespace.charAt(0) + namespace.slice(1).toLowerCase();
+}
+
 /** CloudFormation's wording for a failed resource handler. */
-function handlerMessage(error: unknown, requestId: string): string {
+function handlerMessage(error: unknown, requestId: string, resourceType?: string): string {
   if (!(error instanceof ServiceError)) return `Internal failure. (${error instanceof Error ? error.message : String(error)})`;
   if (error.code === "ValidationError") return error.message;
-  const handlerCode =
-    error.code === "AccessDeniedException" ? "AccessDenied" : error.code === "NotFoundException" ? "NotFound" : error.code === "AlreadyExistsException" ? "AlreadyExists" : error.status >= 500 ? "ServiceInternalError" : error.code.includes("Throttl") ? "Throttling" : "InvalidRequest";
-  return `Resource handler returned message: "${error.message} (Service: Kms, Status Code: ${error.status}, Request ID: ${requestId})" (RequestToken: ${randomUUID()}, HandlerErrorCode: ${handlerCode})`;
+  const handlerCode = HANDLER_CODES[error.code] ?? (error.status >= 500 ? "ServiceInternalError" : error.code.includes("Throttl") ? "Throttling" : "InvalidRequest");
+  return `Resource handler returned message: "${error.message} (Service: ${serviceName(resourceType)}, Status Code: ${error.status}, Request ID: ${requestId})" (RequestToken: ${randomUUID()}, HandlerErrorCode: ${handlerCode})`;
 }
 
 export class StackRunner {
@@ -165,7 +183,7 @@ export class StackRunner {
         } else {
           if (existing) this.event(id, existing.physicalId, decl.Type, "UPDATE_IN_PROGRESS", "Requested update requires the creation of a new physical resource; hence creating one.");
           else this.event(id, "", decl.Type, "CREATE_IN_PROGRESS", undefined, props);
-          const out = await provider.create(props, this.ctx, id);
+          const out = await provider.create(props, this.ctx, { logicalId: id, stackName: stack.stackName });
           const resource: StackResource = { ...base, physicalId: out.physicalId, attributes: out.attributes, status: existing ? "UPDATE_COMPLETE" : "CREATE_COMPLETE", timestamp: this.deps.now().toISOString() };
           next[id] = resource;
           created.push(resource);
@@ -173,7 +191,7 @@ export class StackRunner {
           this.event(id, out.physicalId, decl.Type, existing ? "UPDATE_COMPLETE" : "CREATE_COMPLETE");
         }
       } catch (error) {
-        failed = { logicalId: id, reason: handlerMessage(error, this.ctx.requestId) };
+        failed = { logicalId: id, reason: handlerMessage(error, this.ctx.requestId, decl.Type) };
         this.event(id, existing?.physicalId ?? "", decl.Type, existing ? "UPDATE_FAILED" : "CREATE_FAILED", failed.reason);
         break;
       }

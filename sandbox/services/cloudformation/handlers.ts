@@ -5,10 +5,9 @@ import { type Input, isRecord, optBoolean, optList, optString, optStringList, re
 import type { AccessCheck } from "../../authorize";
 import { regional } from "../../state";
 import { type CallContext, type Operation, type Output, type Service, type World, operation } from "../../world";
-import type { KmsService } from "../kms/handlers";
 import { StackRunner, activeResources, baseEnv } from "./engine";
 import type { ChangeSet, ChangeSetChange, Stack, StackParameter } from "./model";
-import { resourceProviders } from "./resources";
+import { type ProviderServices, resourceProviders } from "./resources";
 import { type GivenParameter, type Template, parseTemplate, resolveParameters, resolveValue, templateError } from "./template";
 
 const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
@@ -18,8 +17,32 @@ function validation(message: string): ServiceError {
   return new ServiceError("ValidationError", message, 400);
 }
 
-export function createCloudFormationService(world: World, kms: KmsService): Service {
-  const providers = resourceProviders(kms);
+/**
+ * IAM resources need the caller's acknowledgement: CAPABILITY_NAMED_IAM when a role is given its
+ * own name, CAPABILITY_IAM otherwise (CloudFormation User Guide, "Acknowledging IAM resources").
+ */
+function neededCapability(template: Template): "CAPABILITY_IAM" | "CAPABILITY_NAMED_IAM" | undefined {
+  const resources = Object.values(template.Resources);
+  if (!resources.some((r) => r.Type.startsWith("AWS::IAM::"))) return undefined;
+  return resources.some((r) => r.Type === "AWS::IAM::Role" && r.Properties.RoleName !== undefined) ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM";
+}
+
+function checkCapabilities(template: Template, capabilities: string[]): void {
+  const needed = neededCapability(template);
+  if (needed === undefined || capabilities.includes("CAPABILITY_NAMED_IAM") || capabilities.includes(needed)) return;
+  throw new ServiceError("InsufficientCapabilitiesException", `Requires capabilities : [${needed}]`, 400);
+}
+
+/** What ValidateTemplate and GetTemplateSummary report about a template's IAM resources. */
+function capabilitiesSummary(template: Template): Output {
+  const needed = neededCapability(template);
+  if (needed === undefined) return { Capabilities: [] };
+  const types = [...new Set(Object.values(template.Resources).filter((r) => r.Type.startsWith("AWS::IAM::")).map((r) => r.Type))];
+  return { Capabilities: [needed], CapabilitiesReason: `The following resource(s) require capabilities: [${types.join(", ")}]` };
+}
+
+export function createCloudFormationService(world: World, services: ProviderServices): Service {
+  const providers = resourceProviders(services);
   const stacksOf = (ctx: CallContext) => regional(world.state.cloudformation, ctx.principal.accountId, ctx.region, (): { stacks: Stack[] } => ({ stacks: [] })).stacks;
 
   function cfnAccess(action: string, resource: string): AccessCheck {
@@ -193,6 +216,7 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
     const parameters = resolveParameters(template, readParameters(input), []);
     stack.tags = readTags(input);
     stack.capabilities = optStringList(input, "Capabilities") ?? [];
+    checkCapabilities(template, stack.capabilities);
     stack.disableRollback = optBoolean(input, "DisableRollback") ?? false;
     stacksOf(ctx).push(stack);
     await runner(stack, ctx).deploy(template, body, parameters, "create");
@@ -207,6 +231,9 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
     const parameters = resolveParameters(template, readParameters(input), stack.parameters);
     const tags = optList(input, "Tags") === undefined ? stack.tags : readTags(input);
     if (!hasChanges(stack, template, parameters, tags)) throw validation("No updates are to be performed.");
+    const capabilities = optStringList(input, "Capabilities") ?? [];
+    checkCapabilities(template, capabilities);
+    stack.capabilities = capabilities;
     stack.tags = tags;
     await runner(stack, ctx).deploy(template, body, parameters, "update");
     world.changed();
@@ -226,6 +253,7 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
     }
     const usePrevious = optBoolean(input, "UsePreviousTemplate") ?? false;
     const { template, body } = usePrevious && stack ? { template: parseTemplate(stack.templateBody), body: stack.templateBody } : readTemplate(input);
+    checkCapabilities(template, optStringList(input, "Capabilities") ?? []);
     if (!stack) {
       stack = newStack(ctx, stackName);
       stacksOf(ctx).push(stack);
@@ -287,7 +315,7 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
       return {
         Parameters: Object.entries(template.Parameters).map(([key, p]) => ({ ParameterKey: key, DefaultValue: p.Default, NoEcho: p.NoEcho, Description: p.Description })),
         Description: template.Description,
-        Capabilities: [],
+        ...capabilitiesSummary(template),
         DeclaredTransforms: [],
       };
     }),
@@ -305,7 +333,7 @@ export function createCloudFormationService(world: World, kms: KmsService): Serv
           ParameterConstraints: p.AllowedValues ? { AllowedValues: p.AllowedValues } : {},
         })),
         Description: template.Description,
-        Capabilities: [],
+        ...capabilitiesSummary(template),
         ResourceTypes: [...new Set(Object.values(template.Resources).map((r) => r.Type))],
         Version: "2010-09-09",
         DeclaredTransforms: [],

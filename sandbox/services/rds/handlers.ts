@@ -336,6 +336,29 @@ export function createRdsService(world: World, kms: KmsService): Service {
         },
       }),
 
+      // What the portal changes before deleting a failed environment's cluster: its deletion
+      // protection. The sandbox applies every change at once, whatever ApplyImmediately says:
+      // deletion protection is never deferred to the maintenance window on AWS either.
+      ModifyDBCluster: operation({
+        resolve: (input, ctx) => findCluster(ctx, reqString(input, "DBClusterIdentifier", "InvalidParameterValue")),
+        access: (cluster) => [rdsAccess("ModifyDBCluster", cluster.arn)],
+        run(cluster, input) {
+          optBoolean(input, "ApplyImmediately");
+          const current = status(cluster);
+          // A cluster that lost its key can still have its deletion protection lifted, so it can be deleted.
+          if (current === "creating" || current === "deleting" || current === "starting") {
+            throw new ServiceError("InvalidDBClusterStateFault", `DB cluster ${cluster.identifier} is not available for modification with status ${current}.`, 400);
+          }
+          if (optString(input, "NewDBClusterIdentifier") !== undefined) throw parameterValue("The sandbox does not rename clusters (NewDBClusterIdentifier).");
+          const deletionProtection = optBoolean(input, "DeletionProtection");
+          if (deletionProtection !== undefined && deletionProtection !== cluster.deletionProtection) {
+            cluster.deletionProtection = deletionProtection;
+            world.changed();
+          }
+          return { DBCluster: describe(cluster) };
+        },
+      }),
+
       DeleteDBCluster: operation({
         resolve: (input, ctx) => findCluster(ctx, reqString(input, "DBClusterIdentifier", "InvalidParameterValue")),
         access: (cluster) => [rdsAccess("DeleteDBCluster", cluster.arn)],

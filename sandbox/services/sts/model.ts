@@ -2,6 +2,8 @@
 export interface RoleSession {
   accessKeyId: string;
   roleArn: string;
+  /** The role's unique id when the session began: a role deleted and created again is another role. */
+  roleId?: string;
   sessionName: string;
   /** Session tags, keys as the caller spelled them. */
   tags: Record<string, string>;
