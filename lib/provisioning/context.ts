@@ -211,7 +211,9 @@ export class StepRetries {
       await tx.provisioningStep.update({
         where: { id: this.stepId },
         data: {
-          retryCount: this.count,
+          // Incremented in the database: a step's calls run side by side (one per bucket), and
+          // two retries' transactions may commit in either order; writing this.count lost one.
+          retryCount: { increment: 1 },
           retryAt: nextTryAt,
           lastRetry: { ...failure, at: now.toISOString(), since: event.since } satisfies LastRetry,
         },
