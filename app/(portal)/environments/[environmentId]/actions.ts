@@ -1,6 +1,6 @@
 "use server";
 
-import { retryProvisioningUseCase } from "@/lib/environments/use-cases";
+import { changeKeyArnsUseCase, deleteEnvironmentUseCase, retryProvisioningUseCase } from "@/lib/environments/use-cases";
 import { checkKeyHealthNowUseCase } from "@/lib/key-health/use-cases";
 import { serverAction } from "@/lib/pipeline/action";
 import { checkKeyPolicyUseCase } from "@/lib/policy-check/use-cases";
@@ -16,3 +16,10 @@ export const checkKeyHealthNowAction = serverAction(checkKeyHealthNowUseCase, {
   data: (outcome) => outcome.snapshot,
   revalidate: (outcome) => `/environments/${outcome.snapshot.environmentId}`,
 });
+
+/** The new ARNs are checked live; the page then offers Retry provisioning with them. */
+export const changeKeyArnsAction = serverAction(changeKeyArnsUseCase, {
+  redirectTo: (changed) => `/environments/${changed.environmentId}`,
+});
+
+export const deleteEnvironmentAction = serverAction(deleteEnvironmentUseCase, { redirectTo: () => "/environments" });

@@ -11,11 +11,15 @@ import { byokMaterial } from "@/lib/environments/byok-material";
 import { getProvisioningStatus } from "@/lib/environments/provisioning-status";
 import { getEnvironment } from "@/lib/environments/get-environment";
 import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
+import { ConfirmAction } from "@/components/confirm-action";
 import { KeyHealth } from "@/components/key-health";
+import { KeyMaterialTabs } from "@/components/key-material-tabs";
+import { keyArnContext } from "@/lib/environments/draft";
+import { KeyArnsForm } from "../new/_components/key-arns-form";
 import { PolicyCheck } from "@/components/policy-check";
 import { keyHealthRegion } from "@/lib/key-health/for-caller";
 import { keyCommandsFor } from "@/lib/policy-check/commands";
-import { checkKeyHealthNowAction, checkKeyPolicyAction } from "./actions";
+import { changeKeyArnsAction, checkKeyHealthNowAction, checkKeyPolicyAction, deleteEnvironmentAction } from "./actions";
 import { ProvisioningStatus } from "./_components/provisioning-status";
 
 export const metadata: Metadata = { title: "Environment" };
@@ -109,6 +113,37 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           />
         </Card>
       ) : null}
+      {byok && environment.status === "FAILED" ? (
+        <Card className="space-y-3" id="change-key-arns">
+          <h2 className="text-lg font-semibold">Change key ARNs</h2>
+          <p className="max-w-3xl text-sm text-slate-700">
+            Mistyped a key ARN, or want this environment to use other keys? Give the new ARNs here. They are checked exactly as
+            in the wizard, live, before anything changes; then retry provisioning. The database&apos;s key cannot change once
+            the database exists.
+          </p>
+          <KeyArnsForm
+            environmentId={environment.id}
+            context={keyArnContext(environment.region)}
+            defaults={{ s3KeyArn: environment.s3KeyArn ?? "", rdsKeyArn: environment.rdsKeyArn ?? "" }}
+            submit={changeKeyArnsAction}
+            submitLabel="Change key ARNs"
+          />
+        </Card>
+      ) : null}
+      {byok && environment.status !== "DRAFT" ? (
+        <Card className="space-y-3" id="key-setup">
+          <section aria-labelledby="key-setup-heading" className="space-y-3">
+            <h2 id="key-setup-heading" className="text-lg font-semibold">
+              Key setup
+            </h2>
+            <p className="max-w-3xl text-sm text-slate-700">
+              The key policy statements and the CloudFormation template this environment&apos;s keys need, as the wizard showed
+              them: compare them with your keys&apos; policies, or redeploy the template.
+            </p>
+            <KeyMaterialTabs environmentId={environment.id} material={byokMaterial(environment)} inWizard={false} />
+          </section>
+        </Card>
+      ) : null}
       <Card>
         <h2 className="mb-3 text-lg font-semibold">Settings</h2>
         <dl className="grid grid-cols-1 gap-4 text-sm sm:grid-cols-2">
@@ -130,6 +165,23 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
         </dl>
       </Card>
+      {environment.status === "DRAFT" || environment.status === "FAILED" ? (
+        <Card className="space-y-3">
+          <h2 className="text-lg font-semibold">Delete environment</h2>
+          <p className="max-w-3xl text-sm text-slate-700">
+            {environment.status === "DRAFT"
+              ? "Deleting the draft removes it from your environments. Nothing was created in AWS for it."
+              : "Deleting the environment removes it from your environments, and the platform removes the storage and database it made for it. Your keys are not touched. The audit log keeps its history."}
+          </p>
+          <ConfirmAction
+            label="Delete environment"
+            confirmLabel="Yes, delete it"
+            question={`Delete ${environment.name}? This cannot be undone.`}
+            input={{ environmentId: environment.id }}
+            action={deleteEnvironmentAction}
+          />
+        </Card>
+      ) : null}
       <Card className="space-y-3">
         <div className="flex flex-wrap gap-2">
           <a className={buttonClasses("secondary")} href="/api/audit-log?format=csv">Export your organization&apos;s audit log (CSV)</a>

@@ -110,6 +110,14 @@ export function ProvisioningStatus({ initial, policyCheckAnchor }: { initial: Pr
               <a className="font-medium underline" href={`#${policyCheckAnchor}`}>
                 check the key policy
               </a>
+              . The statements and template your keys need are under{" "}
+              <a className="font-medium underline" href="#key-setup">
+                Key setup
+              </a>
+              ; a wrong key ARN can be changed under{" "}
+              <a className="font-medium underline" href="#change-key-arns">
+                Change key ARNs
+              </a>
               .
             </p>
           ) : null}
