@@ -2,7 +2,7 @@ import "server-only";
 import type { CustomerCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
 import { labelFor, PROVISIONING_STEP_LABELS } from "@/lib/labels";
-import { explainProvisioningFailure } from "@/lib/provisioning/explain";
+import { explainProvisioningFailure, keyDiagnosisOf } from "@/lib/provisioning/explain";
 import { stepRetryView, type StepRetryView } from "@/lib/provisioning/retry-state";
 import { getEnvironment } from "./get-environment";
 import type { EnvironmentRef } from "./schemas";
@@ -84,6 +84,7 @@ export async function getProvisioningStatus(caller: CustomerCaller, input: Envir
                     region: environment.region,
                     s3KeyArn: environment.s3KeyArn,
                     rdsKeyArn: environment.rdsKeyArn,
+                    keyDiagnosis: keyDiagnosisOf(step.output),
                   })
                 : null,
           })),

@@ -64,6 +64,51 @@ describe("explainProvisioningFailure", () => {
     expect(result.commands).toContain(`aws kms enable-key --key-id ${RDS_KEY} --region ${REGION}`);
   });
 
+  test("KMSKeyNotAccessibleFault on an RDS key found pending deletion: cancel, then enable, with the date; never enable alone", () => {
+    const result = explain({
+      stepKey: "database",
+      awsService: "rds",
+      errorCode: "KMSKeyNotAccessibleFault",
+      errorMessage: `The specified KMS key [${RDS_KEY}] does not exist, is not enabled or you do not have permissions to access it.`,
+      keyDiagnosis: { key: "rds", keyState: "PendingDeletion", deletionDate: "2026-12-24T10:15:00.000Z" },
+    });
+    expect(result.kind).toBe("key-pending-deletion");
+    expect(result.likelyCause).toContain("2026-12-24 10:15:00 UTC");
+    expect(result.commands.slice(1)).toEqual([`aws kms cancel-key-deletion --key-id ${RDS_KEY} --region ${REGION}`, `aws kms enable-key --key-id ${RDS_KEY} --region ${REGION}`]);
+  });
+
+  test("KMSKeyNotAccessibleFault on an RDS key found disabled: enable it", () => {
+    const result = explain({
+      stepKey: "database",
+      awsService: "rds",
+      errorCode: "KMSKeyNotAccessibleFault",
+      errorMessage: "",
+      keyDiagnosis: { key: "rds", keyState: "Disabled", deletionDate: null },
+    });
+    expect(result.kind).toBe("key-disabled");
+    expect(result.commands[0]).toBe(`aws kms enable-key --key-id ${RDS_KEY} --region ${REGION}`);
+  });
+
+  test("KMSKeyNotAccessibleFault on an RDS key found enabled: the policy, with no state commands", () => {
+    const result = explain({
+      stepKey: "database",
+      awsService: "rds",
+      errorCode: "KMSKeyNotAccessibleFault",
+      errorMessage: "",
+      keyDiagnosis: { key: "rds", keyState: "Enabled", deletionDate: null },
+    });
+    expect(result.kind).toBe("rds-key-access");
+    expect(result.likelyCause).not.toContain("disabled");
+    expect(result.commands.map((command) => command.split(" ")[2])).toEqual(["get-key-policy", "put-key-policy"]);
+  });
+
+  test("without a diagnosis, the state commands come in the order that works: describe, cancel deletion, enable", () => {
+    const result = explain({ stepKey: "database", awsService: "rds", errorCode: "KMSKeyNotAccessibleFault", errorMessage: "" });
+    expect(result.commands.slice(0, 3).map((command) => command.split(" ")[2])).toEqual(["describe-key", "cancel-key-deletion", "enable-key"]);
+    // A diagnosis of the other key changes nothing here.
+    expect(explain({ stepKey: "database", awsService: "rds", errorCode: "KMSKeyNotAccessibleFault", errorMessage: "", keyDiagnosis: { key: "s3", keyState: "Disabled", deletionDate: null } }).kind).toBe("rds-key-access");
+  });
+
   test("a cluster that lost access to its key while being created", () => {
     const result = explain({ stepKey: "database", errorCode: "DBClusterUnusable", errorMessage: 'The database cluster x went into the state "inaccessible-encryption-credentials" instead of becoming available.' });
     expect(result.kind).toBe("rds-key-access");

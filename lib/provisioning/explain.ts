@@ -3,6 +3,7 @@ import { parseKeyArn } from "@/lib/byok/arns";
 import { keyCommands } from "@/lib/byok/commands";
 import { keyArnInTextPattern, regionPattern } from "@/lib/byok/values";
 import { PROVISIONING_STEP_ACTIVITIES } from "@/lib/labels";
+import { z } from "zod";
 import { isStepKey } from "./names";
 
 /**
@@ -18,6 +19,20 @@ export interface ProvisioningFailureInput {
   region: string;
   s3KeyArn: string | null;
   rdsKeyArn: string | null;
+  /**
+   * The failing step's key as DescribeKey saw it when the step failed (lib/provisioning/key-diagnosis.ts),
+   * when the platform could read it: decides between the fixes one AWS error can need.
+   */
+  keyDiagnosis?: { key: "s3" | "rds"; keyState: string; deletionDate: string | null } | null;
+}
+
+const keyDiagnosisSchema = z.object({ key: z.enum(["s3", "rds"]), keyState: z.string(), deletionDate: z.string().nullable() });
+
+/** The key diagnosis a failed step stored in its output (lib/provisioning/key-diagnosis.ts), if any. */
+export function keyDiagnosisOf(output: unknown): ProvisioningFailureInput["keyDiagnosis"] {
+  if (output === null || typeof output !== "object" || !("keyDiagnosis" in output)) return null;
+  const parsed = keyDiagnosisSchema.safeParse(output.keyDiagnosis);
+  return parsed.success ? parsed.data : null;
 }
 
 export type ProvisioningFailureKind =
@@ -112,9 +127,10 @@ export function explainProvisioningFailure(input: ProvisioningFailureInput): Pro
   const role = keyRoleOf(input);
   const keyArn = keyArnOf(input, role);
   const during = stepLabel(input.stepKey);
+  const diagnosis = input.keyDiagnosis?.key === role ? input.keyDiagnosis : null;
 
-  if (/pending deletion/i.test(message) || code === "KMSKeyPendingDeletion") {
-    const date = deletionDateFrom(message);
+  if (/pending deletion/i.test(message) || code === "KMSKeyPendingDeletion" || diagnosis?.keyState === "PendingDeletion") {
+    const date = deletionDateFrom(message) ?? (diagnosis?.deletionDate ? new Date(diagnosis.deletionDate) : undefined);
     return {
       kind: "key-pending-deletion",
       summary: `Your ${KEY_LABEL[role]} is scheduled for deletion, so it cannot be used while ${during}.`,
@@ -127,7 +143,7 @@ export function explainProvisioningFailure(input: ProvisioningFailureInput): Pro
     };
   }
 
-  if (code === "DisabledException" || /\bis disabled\b/i.test(message)) {
+  if (code === "DisabledException" || /\bis disabled\b/i.test(message) || diagnosis?.keyState === "Disabled") {
     return {
       kind: "key-disabled",
       summary: `Your ${KEY_LABEL[role]} is disabled, so it cannot be used while ${during}.`,
@@ -146,9 +162,16 @@ export function explainProvisioningFailure(input: ProvisioningFailureInput): Pro
       summary: "The database service could not use your database key (RDS key) to encrypt the new database.",
       likelyCause:
         (otherRegion ? `The key is in ${otherRegion}, but the environment is in ${region}; the database can only use a key from its own Region. ` : "") +
-        "Most often one of the two database statements is missing from the key policy or differs from what the wizard showed: the one allowing kms:DescribeKey, or the one allowing kms:CreateGrant with the condition kms:GrantIsForAWSResource set to true. Both must name the platform role, the Region and the platform account exactly. The same error appears when the key is disabled or scheduled for deletion.",
-      fix: "Check the key's state first: if it is Disabled, enable it. Then compare the key policy with the two database statements shown in the wizard, add whatever is missing (keep the default statements), and retry provisioning.",
-      commands: [describeKey(arn, region), enableKey(arn, region), getKeyPolicy(arn, region), putKeyPolicy(arn, region)],
+        "Most often one of the two database statements is missing from the key policy or differs from what the wizard showed: the one allowing kms:DescribeKey, or the one allowing kms:CreateGrant with the condition kms:GrantIsForAWSResource set to true. Both must name the platform role, the Region and the platform account exactly." +
+        (diagnosis?.keyState === "Enabled" ? "" : " The same error appears when the key is disabled or scheduled for deletion."),
+      fix:
+        diagnosis?.keyState === "Enabled"
+          ? "The key is enabled, so its policy is what refuses: compare it with the two database statements shown under Key setup, add whatever is missing (keep the default statements), and retry provisioning."
+          : "Check the key's state first (the first command). PendingDeletion: cancel the deletion (the second command), which leaves the key Disabled, then enable it (the third). Disabled: enable it. Then compare the key policy with the two database statements shown under Key setup, add whatever is missing (keep the default statements), and retry provisioning.",
+      commands:
+        diagnosis?.keyState === "Enabled"
+          ? [getKeyPolicy(arn, region), putKeyPolicy(arn, region)]
+          : [describeKey(arn, region), cancelDeletion(arn, region), enableKey(arn, region), getKeyPolicy(arn, region), putKeyPolicy(arn, region)],
       transient: false,
     };
   }

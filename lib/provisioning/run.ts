@@ -20,6 +20,7 @@ import { provisionDatabase, verifyDatabase } from "./database";
 import { provisioningDb } from "./db";
 import { assignTenantName, onEnvironmentReady } from "./finalize";
 import { tryLockEnvironment, type EnvironmentLock } from "./lock";
+import { diagnoseKey, isKeyFailure } from "./key-diagnosis";
 import { isStepKey, type StepKey } from "./names";
 import { provisionObjectStorage, verifyObjectStorage } from "./object-storage";
 
@@ -47,6 +48,10 @@ const INTERNAL_ERROR_MESSAGE =
   "An unexpected error on the platform's side stopped this step. Retry provisioning; if it happens again, contact support.";
 
 type StepRow = ProvisioningStep;
+
+function outputObject(output: Prisma.JsonValue): Prisma.InputJsonObject {
+  return output !== null && typeof output === "object" && !Array.isArray(output) ? (output as Prisma.InputJsonObject) : {};
+}
 
 interface Failure {
   code: string;
@@ -275,6 +280,12 @@ class StepRunner {
   }
 
   private async fail(step: StepRow, key: StepKey, tries: number, failure: Failure): Promise<void> {
+    // Which state the customer's key is in decides the fix (lib/provisioning/key-diagnosis.ts).
+    const keyKind = key === "database" ? "rds" : "s3";
+    const diagnosis =
+      key !== "finalize" && this.environment.encryptionMode === "CUSTOMER_MANAGED" && isKeyFailure(failure.code)
+        ? await diagnoseKey(this.environment, keyKind, keyKind === "rds" ? this.environment.rdsKeyArn : this.environment.s3KeyArn)
+        : null;
     await this.checkAlive();
     await provisioningDb().$transaction(async (tx) => {
       const now = new Date();
@@ -284,6 +295,7 @@ class StepRunner {
           status: "FAILED",
           finishedAt: now,
           retryAt: null,
+          ...(diagnosis ? { output: { ...outputObject(step.output), keyDiagnosis: { ...diagnosis } } } : {}),
           errorCode: failure.code,
           errorMessage: failure.message,
           awsRequestId: failure.requestId,
