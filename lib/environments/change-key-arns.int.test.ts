@@ -3,19 +3,20 @@
  * new keys are checked as in the wizard, the change is audited, and the retry provisions with
  * the new key; an Aurora cluster made with the old RDS key blocks an RDS key change.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { STATEMENT_IDS } from "@/lib/byok/policies";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/errors";
 import { bucketName } from "@/lib/provisioning/names";
-import { startProvisioningWorker, type ProvisioningWorker } from "@/lib/provisioning/worker";
 import {
   auditOf,
   byokDraft,
   createCustomerKey,
   customerCaller,
   harnessForFile,
+  provisioningWorkerForFile,
+  refusal,
+  withoutStatements,
   policyFor,
   sandboxState,
   seedOrganization,
@@ -26,29 +27,9 @@ import { changeKeyArns, CLUSTER_EXISTS_MESSAGE, NOT_FAILED_MESSAGE, UNCHANGED_ME
 
 const REGION = "eu-west-1";
 const harness = harnessForFile();
-let worker: ProvisioningWorker;
+provisioningWorkerForFile();
 
-beforeAll(async () => {
-  harness();
-  worker = await startProvisioningWorker({ sweepIntervalMs: 3_600_000, pollingIntervalSeconds: 30, log: () => undefined });
-});
 
-afterAll(async () => {
-  await worker?.stop();
-});
-
-function withoutStatements(...sids: string[]) {
-  return (policy: ReturnType<typeof policyFor>) => ({ ...policy, Statement: policy.Statement.filter((s) => !sids.includes(s.Sid)) });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 describe("changeKeyArns", () => {
   test("a failed environment gets a new S3 key, audited; the retry re-encrypts its buckets with it and reaches Ready", async () => {

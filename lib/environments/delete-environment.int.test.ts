@@ -3,21 +3,21 @@
  * leaves the customer's reach at once, its audit trail stays, and what provisioning made is
  * removed by the worker, once, even when the cleanup is run again.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { STATEMENT_IDS } from "@/lib/byok/policies";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/errors";
 import { cleanupDeletedEnvironment } from "@/lib/provisioning/cleanup";
 import { bucketName, clusterIdentifier } from "@/lib/provisioning/names";
-import { startProvisioningWorker, type ProvisioningWorker } from "@/lib/provisioning/worker";
 import {
   auditOf,
   byokDraft,
   createDraft,
   customerCaller,
   harnessForFile,
-  policyFor,
+  provisioningWorkerForFile,
+  refusal,
+  withoutStatements,
   sandboxState,
   seedOrganization,
   settledStatus,
@@ -28,29 +28,9 @@ import { getEnvironment } from "./get-environment";
 
 const REGION = "eu-west-1";
 const harness = harnessForFile();
-let worker: ProvisioningWorker;
+provisioningWorkerForFile({ pollingIntervalSeconds: 1 });
 
-beforeAll(async () => {
-  harness();
-  worker = await startProvisioningWorker({ sweepIntervalMs: 3_600_000, pollingIntervalSeconds: 1, log: () => undefined });
-});
 
-afterAll(async () => {
-  await worker?.stop();
-});
-
-function withoutStatements(...sids: string[]) {
-  return (policy: ReturnType<typeof policyFor>) => ({ ...policy, Statement: policy.Statement.filter((s) => !sids.includes(s.Sid)) });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 /** The cleanup's outcome once settled, with its error when it failed ("failed: DeleteBucket: …"). */
 async function cleanupStatus(environmentId: string, timeout = 30_000): Promise<string | null> {

@@ -1,4 +1,5 @@
 import "server-only";
+import { processSingleton } from "@/lib/process-singleton";
 import { setMaxListeners } from "node:events";
 import PgBoss from "pg-boss";
 import { z } from "zod";
@@ -265,13 +266,7 @@ async function serve(boss: PgBoss, options: KeyHealthSchedulerOptions, log: (lin
   };
 }
 
-const holder = globalThis as unknown as { __byokKeyHealthScheduler?: Promise<KeyHealthScheduler> };
-
 /** One scheduler per process, kept across dev reloads; a failed start is not cached. */
 export function ensureKeyHealthScheduler(options?: KeyHealthSchedulerOptions): Promise<KeyHealthScheduler> {
-  holder.__byokKeyHealthScheduler ??= startKeyHealthScheduler(options).catch((error: unknown) => {
-    holder.__byokKeyHealthScheduler = undefined;
-    throw error;
-  });
-  return holder.__byokKeyHealthScheduler;
+  return processSingleton("keyHealthScheduler", () => startKeyHealthScheduler(options));
 }

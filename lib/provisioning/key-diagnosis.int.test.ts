@@ -3,23 +3,14 @@
  * session and the preflight statement), so the failure panel gives the fix that works for it.
  */
 import { DisableKeyCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { STATEMENT_IDS } from "@/lib/byok/policies";
 import { explainProvisioningFailure, keyDiagnosisOf } from "./explain";
-import { startProvisioningWorker, type ProvisioningWorker } from "./worker";
-import { byokDraft, customerKms, harnessForFile, policyFor, settledStatus, stepsOf, submit } from "./__testing__/harness";
+import { byokDraft, customerKms, harnessForFile, provisioningWorkerForFile, settledStatus, stepsOf, submit, withoutStatements } from "./__testing__/harness";
 
 const REGION = "eu-west-1";
 harnessForFile();
-let worker: ProvisioningWorker;
-
-beforeAll(async () => {
-  worker = await startProvisioningWorker({ sweepIntervalMs: 3_600_000, pollingIntervalSeconds: 30, log: () => undefined });
-});
-
-afterAll(async () => {
-  await worker?.stop();
-});
+provisioningWorkerForFile();
 
 async function failedDatabaseStep(attemptId: string) {
   const failed = (await stepsOf(attemptId)).find((step) => step.status === "FAILED");
@@ -53,7 +44,7 @@ test("an RDS key disabled: enable-key; an enabled key without the grants stateme
   expect(keyDiagnosisOf((await failedDatabaseStep(first.attemptId)).output)).toMatchObject({ keyState: "Disabled" });
 
   const withoutGrants = await byokDraft("diagpolicy", REGION, {
-    rds: (policy: ReturnType<typeof policyFor>) => ({ ...policy, Statement: policy.Statement.filter((s) => s.Sid !== STATEMENT_IDS.rdsGrants) }),
+    rds: withoutStatements(STATEMENT_IDS.rdsGrants),
   });
   const second = await submit(withoutGrants.environmentId, withoutGrants.userId);
   expect(await settledStatus(withoutGrants.environmentId)).toBe("FAILED");

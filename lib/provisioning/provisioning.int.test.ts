@@ -44,6 +44,7 @@ import {
   stepsOf,
   submit,
   trail,
+  withoutStatements,
   type Harness,
 } from "./__testing__/harness";
 
@@ -61,10 +62,6 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** A customer-managed draft with keys made by the customer from the BYOK core's policies (optionally altered). */
-function withoutStatements(...sids: string[]) {
-  return (policy: ReturnType<typeof policyFor>) => ({ ...policy, Statement: policy.Statement.filter((s) => !sids.includes(s.Sid)) });
-}
 
 async function failedStep(attemptId: string) {
   const steps = await stepsOf(attemptId);

@@ -1,4 +1,5 @@
 import "server-only";
+import { processSingleton } from "@/lib/process-singleton";
 import { setMaxListeners } from "node:events";
 import PgBoss from "pg-boss";
 import pg from "pg";
@@ -205,18 +206,12 @@ async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (lin
   };
 }
 
-const holder = globalThis as unknown as { __byokProvisioningWorker?: Promise<ProvisioningWorker> };
-
 /**
  * For instrumentation.ts: one worker per process, even when Next runs register() again after
  * a reload in development. A failed start is not cached, so the next call tries again.
  */
 export function ensureProvisioningWorker(options?: ProvisioningWorkerOptions): Promise<ProvisioningWorker> {
-  holder.__byokProvisioningWorker ??= startProvisioningWorker(options).catch((error: unknown) => {
-    holder.__byokProvisioningWorker = undefined;
-    throw error;
-  });
-  return holder.__byokProvisioningWorker;
+  return processSingleton("provisioningWorker", () => startProvisioningWorker(options));
 }
 
 /** LISTENs on the provisioning channel, reconnecting every few seconds while the connection is down. */

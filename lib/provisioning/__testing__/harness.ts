@@ -20,6 +20,8 @@ import { disconnectProvisioningDb } from "@/lib/provisioning/db";
 import { bucketName, clusterIdentifier } from "@/lib/provisioning/names";
 import { startSandbox } from "@/sandbox/server";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-database";
+import { AppError } from "@/lib/errors";
+import { startProvisioningWorker, type ProvisioningWorker, type ProvisioningWorkerOptions } from "@/lib/provisioning/worker";
 
 export const CUSTOMER_ACCOUNT_ID = "123456789012";
 export const OTHER_CUSTOMER_ACCOUNT_ID = "444455556666";
@@ -101,6 +103,39 @@ export function harnessForFile(options?: Parameters<typeof startHarness>[1]): ()
     if (!started) throw new Error("The harness has not started: call this inside a test or hook.");
     return started;
   };
+}
+
+/**
+ * A provisioning worker for one test file, started after its harness (register harnessForFile
+ * first): the sweep interval is far longer than any test, so runs start from their NOTIFY only.
+ */
+export function provisioningWorkerForFile(options: ProvisioningWorkerOptions = {}): () => ProvisioningWorker {
+  let started: ProvisioningWorker | undefined;
+  beforeAll(async () => {
+    started = await startProvisioningWorker({ sweepIntervalMs: 3_600_000, pollingIntervalSeconds: 30, log: () => undefined, ...options });
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return () => {
+    if (!started) throw new Error("The worker has not started: call this inside a test or hook.");
+    return started;
+  };
+}
+
+/** A key policy without the named statements (a customer who left some out). */
+export function withoutStatements(...sids: string[]) {
+  return (policy: KeyPolicyDocument): KeyPolicyDocument => ({ ...policy, Statement: policy.Statement.filter((s) => !sids.includes(s.Sid)) });
+}
+
+/** The AppError a service refused with (fails the test when it did not refuse, or threw something else). */
+export async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
 }
 
 /** An organization with one admin, unique per call so tests do not share state. */
