@@ -16,6 +16,20 @@ interface ScaleFacts {
   envsOutsideWindow: number;
   envsUpdatedOutsideWindow: number;
   activityBeforeCreation: number;
+  keyHealth: KeyHealthFacts;
+}
+
+interface KeyHealthFacts {
+  /** Ready customer-managed scale environments without a key_health row, and rows for any other. */
+  readyByokWithout: number;
+  rowsForOthers: number;
+  /** Organizations whose worstKeyHealthRank is not what the trigger would have computed. */
+  wrongWorstRank: number;
+  /** Checked environments whose latest transition is not into their current state, or dated otherwise. */
+  historyNotEndingInState: number;
+  /** Transitions, states or checks dated in the future. */
+  datedInFuture: number;
+  triggerEnabled: boolean;
 }
 
 /** What every load must leave behind, whatever random() returned. */
@@ -35,7 +49,23 @@ function scaleFacts(url: string): Promise<ScaleFacts> {
                  AND "lastActivityAt" < "createdAt") AS "activityBeforeCreation"`);
     const [facts] = rows;
     if (!facts) throw new Error("the facts query returned no row");
-    return facts;
+    const keyHealth = await client.query<KeyHealthFacts>(`
+      SELECT (SELECT count(*)::int FROM "environment" e WHERE e."organizationId" LIKE 'scale-%' AND e."status" = 'READY'
+                 AND e."encryptionMode" = 'CUSTOMER_MANAGED' AND NOT EXISTS (SELECT 1 FROM "key_health" k WHERE k."environmentId" = e."id")) AS "readyByokWithout",
+             (SELECT count(*)::int FROM "key_health" k JOIN "environment" e ON e."id" = k."environmentId"
+               WHERE k."organizationId" LIKE 'scale-%' AND NOT (e."status" = 'READY' AND e."encryptionMode" = 'CUSTOMER_MANAGED')) AS "rowsForOthers",
+             (SELECT count(*)::int FROM "organization" o WHERE o."id" LIKE 'scale-%'
+                 AND o."worstKeyHealthRank" <> coalesce((SELECT max(key_health_rank(k."state")) FROM "key_health" k WHERE k."organizationId" = o."id"), 0)) AS "wrongWorstRank",
+             (SELECT count(*)::int FROM "key_health" k WHERE k."organizationId" LIKE 'scale-%' AND k."state" <> 'UNKNOWN'
+                 AND NOT EXISTS (SELECT 1 FROM (SELECT t."toState", t."createdAt" FROM "key_health_transition" t WHERE t."environmentId" = k."environmentId"
+                                                ORDER BY t."createdAt" DESC LIMIT 1) latest
+                                  WHERE latest."toState" = k."state" AND latest."createdAt" = k."stateSince")) AS "historyNotEndingInState",
+             (SELECT count(*)::int FROM "key_health_transition" WHERE "organizationId" LIKE 'scale-%' AND "createdAt" > now())
+               + (SELECT count(*)::int FROM "key_health" WHERE "organizationId" LIKE 'scale-%' AND ("stateSince" > now() OR "checkedAt" > now())) AS "datedInFuture",
+             (SELECT tgenabled = 'O' FROM pg_trigger WHERE tgname = 'key_health_summary') AS "triggerEnabled"`);
+    const [keyHealthFacts] = keyHealth.rows;
+    if (!keyHealthFacts) throw new Error("the key-health facts query returned no row");
+    return { ...facts, keyHealth: keyHealthFacts };
   });
 }
 
@@ -46,12 +76,22 @@ const sound = (expected: { organizations: number; environments: number }): Scale
   envsOutsideWindow: 0,
   envsUpdatedOutsideWindow: 0,
   activityBeforeCreation: 0,
+  keyHealth: { readyByokWithout: 0, rowsForOthers: 0, wrongWorstRank: 0, historyNotEndingInState: 0, datedInFuture: 0, triggerEnabled: true },
 });
 
 let database: TestDatabase;
+let migratedIndexes: string[];
+
+/** The environment table's index definitions (the load drops and rebuilds the secondary ones). */
+const environmentIndexes = (url: string) =>
+  withPgClient(url, async (client) => {
+    const { rows } = await client.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = 'environment' ORDER BY indexname`);
+    return rows.map((row) => row.indexdef);
+  });
 
 beforeAll(async () => {
   database = await createTestDatabase(inject("databaseAdminUrl"), "seed_scale");
+  migratedIndexes = await environmentIndexes(database.url);
 });
 
 afterAll(async () => {
@@ -64,6 +104,23 @@ test("twenty loads in a row on one database each leave exactly the requested sca
     expect(totals).toEqual(size);
     expect(await scaleFacts(database.url)).toEqual(sound(size));
   }
+});
+
+test("a larger load has key health in every state, some history and some rotation off", async () => {
+  await loadScaleData(database.ownerUrl, { organizations: 200, environments: 6000 });
+  expect(await scaleFacts(database.url)).toEqual(sound({ organizations: 200, environments: 6000 }));
+  const spread = await withPgClient(database.url, async (client) => {
+    const { rows } = await client.query<{ states: string[]; rotationOff: number; recovered: number }>(`
+      SELECT (SELECT array_agg(DISTINCT "state"::text ORDER BY "state"::text) FROM "key_health") AS states,
+             (SELECT count(*)::int FROM "key_health" WHERE "rotationOff") AS "rotationOff",
+             (SELECT count(*)::int FROM "key_health_transition" WHERE "fromState" = 'KEY_DISABLED' AND "toState" = 'HEALTHY') AS recovered`);
+    return rows[0];
+  });
+  expect(spread?.states).toEqual(["ACCESS_DENIED", "AWS_UNREACHABLE", "HEALTHY", "KEY_DISABLED", "KEY_NOT_FOUND", "PENDING_DELETION", "UNKNOWN"]);
+  expect(spread?.rotationOff).toBeGreaterThan(0);
+  expect(spread?.recovered).toBeGreaterThan(0);
+  expect(await environmentIndexes(database.url)).toEqual(migratedIndexes);
+  expect(migratedIndexes.length).toBeGreaterThan(3);
 });
 
 describe("with random() returning the extreme values it can return", () => {
@@ -133,7 +190,7 @@ describe("npm run seed:scale", () => {
 
   test("explains a malformed size in one line", () => {
     const result = seedScale({ DATABASE_URL: fresh.url, SEED_SCALE: "1", SEED_SCALE_ENVIRONMENTS: "lots" });
-    expect(result.stderr).toBe('SEED_SCALE_ENVIRONMENTS must be a whole number of at least 0 (got "lots"); unset it for the full scale (100000).\n');
+    expect(result.stderr).toBe('SEED_SCALE_ENVIRONMENTS must be a whole number of at least 0 (got "lots"); unset it for the full scale (1000000).\n');
     expect(result.status).toBe(1);
   });
 
@@ -146,12 +203,12 @@ describe("npm run seed:scale", () => {
 });
 
 test("the scale comes from SEED_SCALE_ORGANIZATIONS and SEED_SCALE_ENVIRONMENTS, and a bad value is explained", () => {
-  expect(scaleSizeFromEnv({})).toEqual({ organizations: 10_000, environments: 100_000 });
+  expect(scaleSizeFromEnv({})).toEqual({ organizations: 100_000, environments: 1_000_000 });
   expect(scaleSizeFromEnv({ SEED_SCALE_ORGANIZATIONS: "12", SEED_SCALE_ENVIRONMENTS: "0" })).toEqual({ organizations: 12, environments: 0 });
   expect(() => scaleSizeFromEnv({ SEED_SCALE_ORGANIZATIONS: "ten" })).toThrow(
-    'SEED_SCALE_ORGANIZATIONS must be a whole number of at least 1 (got "ten"); unset it for the full scale (10000).',
+    'SEED_SCALE_ORGANIZATIONS must be a whole number of at least 1 (got "ten"); unset it for the full scale (100000).',
   );
   expect(() => scaleSizeFromEnv({ SEED_SCALE_ENVIRONMENTS: "2.5" })).toThrow(
-    'SEED_SCALE_ENVIRONMENTS must be a whole number of at least 0 (got "2.5"); unset it for the full scale (100000).',
+    'SEED_SCALE_ENVIRONMENTS must be a whole number of at least 0 (got "2.5"); unset it for the full scale (1000000).',
   );
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run seed:scale`: 10,000 organizations and 100,000 environments (see
+ * `npm run seed:scale`: 100,000 organizations and 1,000,000 environments with key health (see
  * scripts/lib/scale-data.ts) for the support console's benchmark; SEED_SCALE_ORGANIZATIONS
  * and SEED_SCALE_ENVIRONMENTS load fewer or more. Re-running replaces the previous scale
  * data. Refuses a configured DATABASE_URL unless SEED_SCALE=1.

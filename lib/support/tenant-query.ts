@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { KeyHealthState } from "@/generated/prisma/enums";
+import { KEY_HEALTH_STATES } from "@/lib/key-health/states";
 import { isSingleLine } from "./input";
 
 /**
@@ -11,6 +13,7 @@ export const TENANT_SORTS = {
   activity: "Last activity (newest first)",
   environments: "Most environments",
   status: "Worst status first",
+  keyHealth: "Worst key health first",
 } as const;
 export type TenantSort = keyof typeof TENANT_SORTS;
 
@@ -32,6 +35,11 @@ export function tenantQuerySchema(supportedRegions: readonly string[]) {
     ),
     status: z.preprocess(emptyToUndefined, z.enum(ENVIRONMENT_STATUSES, { error: "Unknown status filter." }).optional()),
     mode: z.preprocess(emptyToUndefined, z.enum(ENCRYPTION_MODES, { error: "Unknown encryption mode filter." }).optional()),
+    // Tenants with at least one environment in this key-health state.
+    keyHealth: z.preprocess(
+      emptyToUndefined,
+      z.enum(KEY_HEALTH_STATES as [KeyHealthState, ...KeyHealthState[]], { error: "Unknown key health filter; choose a state from the Key health list." }).optional(),
+    ),
     region: z.preprocess(
       emptyToUndefined,
       z

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@/lib/db";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-database";
 import { tenantQuerySchema, type TenantQuery } from "./tenant-query";
-import { PAGE_SIZE, queryTenants } from "./tenants";
+import { KEY_HEALTH_RANK, KEY_HEALTH_STATES } from "@/lib/key-health/states";
+import { keyHealthOfRank, PAGE_SIZE, queryTenants, type TenantRow } from "./tenants";
 
 const regions = ["eu-west-1", "eu-central-1", "us-east-1"];
 const query = (input: Record<string, string> = {}): TenantQuery => tenantQuerySchema(regions).parse(input);
@@ -40,6 +41,17 @@ afterAll(async () => {
   await database.drop();
 });
 
+async function everyRow(input: Record<string, string> = {}) {
+  const rows: TenantRow[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await queryTenants(prisma, query({ ...input, ...(cursor ? { cursor } : {}) }));
+    rows.push(...page.rows);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return rows;
+}
+
 async function everyPage(input: Record<string, string>) {
   const names: string[] = [];
   let cursor: string | undefined;
@@ -63,7 +75,7 @@ describe("tenants list", () => {
     expect(page.rows).toMatchObject([{ id: "org-7", environmentCount: 3, worstStatus: "FAILED" }]);
   });
 
-  test.each(["name", "-name", "activity", "environments", "status"])("cursor pagination by %s visits every tenant once", async (sort) => {
+  test.each(["name", "-name", "activity", "environments", "status", "keyHealth"])("cursor pagination by %s visits every tenant once", async (sort) => {
     const names = await everyPage({ sort });
     expect(names).toHaveLength(60);
     expect(new Set(names).size).toBe(60);
@@ -100,8 +112,76 @@ describe("tenants list", () => {
   });
 
   test("unknown filters are refused by the schema with a message", () => {
-    const parsed = tenantQuerySchema(regions).safeParse({ status: "BOGUS", region: "mars-1" });
+    const parsed = tenantQuerySchema(regions).safeParse({ status: "BOGUS", region: "mars-1", keyHealth: "SICK" });
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((issue) => issue.message)).toEqual(["Unknown status filter.", "Unknown region filter."]);
+    expect(parsed.error?.issues.map((issue) => issue.message)).toEqual([
+      "Unknown status filter.",
+      "Unknown key health filter; choose a state from the Key health list.",
+      "Unknown region filter.",
+    ]);
+  });
+
+  test("every rank maps back to its state, and rank 0 (nothing checked yet) to none", () => {
+    expect(keyHealthOfRank(0)).toBeNull();
+    expect(KEY_HEALTH_STATES.filter((state) => state !== "UNKNOWN").map((state) => keyHealthOfRank(KEY_HEALTH_RANK[state]))).toEqual(
+      KEY_HEALTH_STATES.filter((state) => state !== "UNKNOWN"),
+    );
+  });
+});
+
+describe("key health on the tenants list", () => {
+  // The ready customer-managed environments of org-1 … org-59 (j = 1, i % 4 >= 2) get states
+  // in turn; the trigger keeps each organization's worst.
+  const byokStates = ["HEALTHY", "KEY_DISABLED", "ACCESS_DENIED", "AWS_UNREACHABLE", "UNKNOWN"] as const;
+  const expected = new Map<string, Set<string>>();
+
+  beforeAll(async () => {
+    const environments = await prisma.environment.findMany({ where: { encryptionMode: "CUSTOMER_MANAGED" }, orderBy: { organizationId: "asc" } });
+    for (const [index, environment] of environments.entries()) {
+      const state = environment.organizationId === "org-3" ? "ACCESS_DENIED" : (byokStates[index % byokStates.length] ?? "HEALTHY");
+      await prisma.keyHealth.create({ data: { environmentId: environment.id, organizationId: environment.organizationId, state } });
+      const states = expected.get(state) ?? new Set<string>();
+      states.add(environment.organizationId);
+      expected.set(state, states);
+    }
+    // A second environment in org-3, pending deletion: the filter means "at least one", not "the worst".
+    const org3 = await prisma.environment.findFirstOrThrow({ where: { organizationId: "org-3", encryptionMode: "VENDOR_MANAGED" } });
+    await prisma.keyHealth.create({ data: { environmentId: org3.id, organizationId: "org-3", state: "PENDING_DELETION" } });
+    expected.set("PENDING_DELETION", new Set(["org-3"]));
+  });
+
+  test.each(KEY_HEALTH_STATES)("the %s filter lists exactly the tenants with an environment in that state", async (state) => {
+    const names = await everyPage({ keyHealth: state });
+    const organizations = await prisma.organization.findMany({ where: { id: { in: [...(expected.get(state) ?? [])] } }, orderBy: { name: "asc" } });
+    expect(names).toEqual(organizations.map((organization) => organization.name));
+  });
+
+  test("the column shows each tenant's worst state (the trigger's rank), none before any check", async () => {
+    const rows = await everyRow();
+    for (const row of rows) {
+      const states = await prisma.keyHealth.findMany({ where: { organizationId: row.id }, select: { state: true } });
+      const worst = states.map((health) => health.state).sort((a, b) => KEY_HEALTH_RANK[b] - KEY_HEALTH_RANK[a])[0];
+      expect(row.worstKeyHealth, row.id).toBe(worst && worst !== "UNKNOWN" ? worst : null);
+    }
+    expect(rows.find((row) => row.id === "org-3")?.worstKeyHealth).toBe("ACCESS_DENIED");
+  });
+
+  test("the key-health filter combines with the other filters and with a search", async () => {
+    const disabled = [...(expected.get("KEY_DISABLED") ?? [])];
+    const [first] = await prisma.organization.findMany({ where: { id: { in: disabled } }, orderBy: { name: "asc" }, take: 1 });
+    expect((await queryTenants(prisma, query({ keyHealth: "KEY_DISABLED", q: first?.name ?? "none" }))).rows.map((row) => row.id)).toEqual([first?.id]);
+    expect((await queryTenants(prisma, query({ keyHealth: "KEY_DISABLED", mode: "VENDOR_MANAGED", status: "DRAFT", q: "Tenant 99" }))).rows).toEqual([]);
+  });
+
+  test("sorting by worst key health puts the worst first", async () => {
+    const ranks: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await queryTenants(prisma, query({ sort: "keyHealth", ...(cursor ? { cursor } : {}) }));
+      ranks.push(...page.rows.map((row) => (row.worstKeyHealth ? KEY_HEALTH_RANK[row.worstKeyHealth] : 0)));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(ranks).toHaveLength(60);
+    expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
   });
 });

@@ -1,5 +1,7 @@
 import "server-only";
 import { Prisma, type PrismaClient } from "@/generated/prisma/client";
+import type { KeyHealthState } from "@/generated/prisma/enums";
+import { KEY_HEALTH_RANK, KEY_HEALTH_STATES } from "@/lib/key-health/states";
 import { isSingleLine } from "./input";
 import type { TenantQuery, TenantSort } from "./tenant-query";
 
@@ -8,7 +10,7 @@ import type { TenantQuery, TenantSort } from "./tenant-query";
  * per-organization summary columns the database keeps up to date (see the
  * support_console migration), so every sort is a keyset scan of an index, searches go
  * through the ARN/id b-tree or trigram indexes, and filters are EXISTS probes on
- * environment(organizationId, status, encryptionMode, region).
+ * environment(organizationId, status, encryptionMode, region) and key_health(organizationId, state).
  */
 
 export const PAGE_SIZE = 25;
@@ -19,6 +21,8 @@ export interface TenantRow {
   slug: string;
   environmentCount: number;
   worstStatus: "FAILED" | "PROVISIONING" | "READY" | null;
+  /** The worst key-health state of the tenant's environments; null when none has been checked. */
+  worstKeyHealth: KeyHealthState | null;
   lastActivityAt: Date;
   regions: string[];
   encryptionModes: string[];
@@ -35,6 +39,7 @@ const sortColumns: Record<TenantSort, { column: Prisma.Sql; descending: boolean;
   activity: { column: Prisma.sql`o."lastActivityAt"`, descending: true, value: (row) => row.lastActivityAt.toISOString() },
   environments: { column: Prisma.sql`o."environmentCount"`, descending: true, value: (row) => row.environmentCount },
   status: { column: Prisma.sql`o."worstStatusRank"`, descending: true, value: (row) => row.worstStatusRank },
+  keyHealth: { column: Prisma.sql`o."worstKeyHealthRank"`, descending: true, value: (row) => row.worstKeyHealthRank },
 };
 
 interface RawRow {
@@ -43,6 +48,7 @@ interface RawRow {
   slug: string;
   environmentCount: number;
   worstStatusRank: number;
+  worstKeyHealthRank: number;
   lastActivityAt: Date;
 }
 
@@ -65,6 +71,7 @@ function validCursorValue(sort: TenantSort, value: unknown): value is string | n
       return typeof value === "string" && isoTimestamp.test(value) && new Date(value).toISOString() === value;
     case "environments":
     case "status":
+    case "keyHealth":
       // The summary columns are PostgreSQL integers.
       return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 2_147_483_647;
     case "name":
@@ -112,8 +119,16 @@ function filterCondition(query: TenantQuery): Prisma.Sql {
   if (query.status) parts.push(Prisma.sql`e."status" = ${query.status}::"EnvironmentStatus"`);
   if (query.mode) parts.push(Prisma.sql`e."encryptionMode" = ${query.mode}::"EncryptionMode"`);
   if (query.region) parts.push(Prisma.sql`e."region" = ${query.region}`);
-  if (parts.length === 0) return Prisma.sql`TRUE`;
-  return Prisma.sql`EXISTS (SELECT 1 FROM "environment" e WHERE e."organizationId" = o."id" AND ${Prisma.join(parts, " AND ")})`;
+  const conditions: Prisma.Sql[] = [];
+  if (parts.length) {
+    conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "environment" e WHERE e."organizationId" = o."id" AND ${Prisma.join(parts, " AND ")})`);
+  }
+  // "Tenants with at least one environment in this state", a probe of
+  // key_health(organizationId, state) per tenant in sort order (see bench:support for the plans).
+  if (query.keyHealth) {
+    conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "key_health" k WHERE k."organizationId" = o."id" AND k."state" = ${query.keyHealth}::"KeyHealthState")`);
+  }
+  return conditions.length ? Prisma.join(conditions, " AND ") : Prisma.sql`TRUE`;
 }
 
 /** The SQL of one page; exported so the benchmark can EXPLAIN exactly what runs. */
@@ -127,7 +142,7 @@ export function tenantPageSql(query: TenantQuery): Prisma.Sql {
       : Prisma.sql`(${sort.column}, o."id") > (${cursorValue(query.sort, cursor.value)}, ${cursor.id})`
     : Prisma.sql`TRUE`;
   return Prisma.sql`
-    SELECT o."id", o."name", o."slug", o."environmentCount", o."worstStatusRank", o."lastActivityAt"
+    SELECT o."id", o."name", o."slug", o."environmentCount", o."worstStatusRank", o."worstKeyHealthRank", o."lastActivityAt"
       FROM "organization" o
      WHERE ${searchCondition(query.q)} AND ${filterCondition(query)} AND ${after}
      ORDER BY ${sort.column} ${direction}, o."id" ${direction}
@@ -136,11 +151,17 @@ export function tenantPageSql(query: TenantQuery): Prisma.Sql {
 
 function cursorValue(sort: TenantSort, value: string | number): Prisma.Sql {
   if (sort === "activity") return Prisma.sql`${String(value)}::timestamp(3)`;
-  if (sort === "environments" || sort === "status") return Prisma.sql`${Number(value)}::int`;
+  if (sort === "environments" || sort === "status" || sort === "keyHealth") return Prisma.sql`${Number(value)}::int`;
   return Prisma.sql`${String(value)}`;
 }
 
 const worstStatus = ["DRAFT", "READY", "PROVISIONING", "FAILED"] as const;
+
+/** organization.worstKeyHealthRank back to its state; rank 0 (nothing checked yet) is none. */
+export function keyHealthOfRank(rank: number): KeyHealthState | null {
+  if (rank <= 0) return null;
+  return KEY_HEALTH_STATES.find((state) => KEY_HEALTH_RANK[state] === rank) ?? null;
+}
 
 export async function queryTenants(prisma: PrismaClient, query: TenantQuery): Promise<TenantPage> {
   const raw = await prisma.$queryRaw<RawRow[]>(tenantPageSql(query));
@@ -163,6 +184,7 @@ export async function queryTenants(prisma: PrismaClient, query: TenantQuery): Pr
         slug: row.slug,
         environmentCount: row.environmentCount,
         worstStatus: rank === "DRAFT" ? null : rank,
+        worstKeyHealth: keyHealthOfRank(row.worstKeyHealthRank),
         lastActivityAt: row.lastActivityAt,
         regions: byOrganization.get(row.id)?.regions ?? [],
         encryptionModes: byOrganization.get(row.id)?.modes ?? [],

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { KeyHealthBadge } from "@/components/key-health-badge";
 import { StatusBadge } from "@/components/status-badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -33,7 +34,7 @@ export default async function EnvironmentsPage() {
         <Card className="p-0">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Your organization&apos;s environments</caption>
-            <TableHead columns={["Name", "Region", "Encryption", "Status", "Created"]} className="border-b border-slate-200" />
+            <TableHead columns={["Name", "Region", "Encryption", "Status", "Key health", "Created"]} className="border-b border-slate-200" />
             <tbody>
               {environments.map((environment) => (
                 <tr key={environment.id} className="border-b border-slate-100 last:border-0">
@@ -49,6 +50,13 @@ export default async function EnvironmentsPage() {
                   <td className="px-4 py-3">{ENCRYPTION_MODE_LABELS[environment.encryptionMode]}</td>
                   <td className="px-4 py-3">
                     <StatusBadge status={environment.status} />
+                  </td>
+                  <td className="px-4 py-3">
+                    {environment.keyHealth ? (
+                      <KeyHealthBadge state={environment.keyHealth.state} rotationOff={environment.keyHealth.rotationOff} />
+                    ) : (
+                      <span className="text-slate-700">—</span>
+                    )}
                   </td>
                   <td className="px-4 py-3">
                     <time dateTime={environment.createdAt.toISOString()}>

@@ -1,11 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { KeyHealthBadge } from "@/components/key-health-badge";
 import { StatusBadge } from "@/components/status-badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { TableHead } from "@/components/ui/table";
 import { forPage } from "@/lib/auth/guards";
 import { env } from "@/lib/env";
+import { KEY_HEALTH_LABELS, KEY_HEALTH_STATES } from "@/lib/key-health/states";
 import { ENCRYPTION_MODE_SHORT_LABELS, ENVIRONMENT_STATUS_LABELS, labelFor } from "@/lib/labels";
 import { listTenants } from "@/lib/support/console";
 import { ENCRYPTION_MODES, ENVIRONMENT_STATUSES, firstValues, TENANT_SORTS, tenantListHref } from "@/lib/support/tenant-query";
@@ -54,6 +56,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
           <FilterSelect name="status" label="Status" value={query.status} options={ENVIRONMENT_STATUSES.map((status) => [status, ENVIRONMENT_STATUS_LABELS[status]])} />
           <FilterSelect name="mode" label="Encryption" value={query.mode} options={ENCRYPTION_MODES.map((mode) => [mode, ENCRYPTION_MODE_SHORT_LABELS[mode]])} />
           <FilterSelect name="region" label="Region" value={query.region} options={regions.map((region) => [region, region])} />
+          <FilterSelect name="keyHealth" label="Key health" value={query.keyHealth} options={KEY_HEALTH_STATES.map((state) => [state, KEY_HEALTH_LABELS[state]])} />
           <div className="sm:col-span-2">
             <label htmlFor="sort" className="block text-sm font-medium">Sort by</label>
             <select id="sort" name="sort" defaultValue={query.sort} className={select}>
@@ -62,7 +65,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
               ))}
             </select>
           </div>
-          <div className="flex items-end">
+          <div className="flex items-end sm:col-start-6">
             <button type="submit" className={buttonClasses("primary", "w-full")}>Search</button>
           </div>
         </form>
@@ -73,11 +76,11 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
       <Card className="p-0">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Tenants matching the search</caption>
-          <TableHead columns={["Organization", "Environments", "Regions", "Encryption", "Worst status", "Last activity"]} className="border-b border-slate-200" />
+          <TableHead columns={["Organization", "Environments", "Regions", "Encryption", "Worst status", "Key health", "Last activity"]} className="border-b border-slate-200" />
           <tbody>
             {page.rows.length === 0 ? (
               <tr>
-                <td colSpan={6} className="px-4 py-6 text-center text-slate-700">No tenant matches this search.</td>
+                <td colSpan={7} className="px-4 py-6 text-center text-slate-700">No tenant matches this search.</td>
               </tr>
             ) : (
               page.rows.map((tenant) => (
@@ -91,6 +94,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
                   <td className="px-4 py-3 font-mono text-xs">{tenant.regions.join(", ") || "—"}</td>
                   <td className="px-4 py-3">{tenant.encryptionModes.map((mode) => labelFor(ENCRYPTION_MODE_SHORT_LABELS, mode)).join(", ") || "—"}</td>
                   <td className="px-4 py-3">{tenant.worstStatus ? <StatusBadge status={tenant.worstStatus} /> : "—"}</td>
+                  <td className="px-4 py-3">{tenant.worstKeyHealth ? <KeyHealthBadge state={tenant.worstKeyHealth} /> : "—"}</td>
                   <td className="px-4 py-3">
                     <time dateTime={tenant.lastActivityAt.toISOString()}>{tenant.lastActivityAt.toISOString().slice(0, 16).replace("T", " ")} UTC</time>
                   </td>
