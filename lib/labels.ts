@@ -46,6 +46,29 @@ export const STEP_STATUS_LABELS: Record<ProvisioningStepStatus, string> = {
   SKIPPED: "Done in an earlier attempt",
 };
 
+/** A provisioning attempt's state (support console). */
+export const ATTEMPT_STATUS_LABELS: Record<string, string> = {
+  QUEUED: "Queued",
+  RUNNING: "Running",
+  SUCCEEDED: "Succeeded",
+  FAILED: "Failed",
+};
+
+/** Why an attempt ran (support console). */
+export const ATTEMPT_TRIGGER_LABELS: Record<string, string> = {
+  create: "Created",
+  retry: "Customer retry",
+  "support-retry": "Support retry",
+};
+
+/** Removing a deleted environment's AWS resources (support console). */
+export const CLEANUP_STATUS_LABELS: Record<string, string> = {
+  pending: "waiting to start",
+  running: "under way",
+  done: "done",
+  failed: "failed, tried again in a few minutes",
+};
+
 /** A running step that met temporary AWS trouble and waits to try again. */
 export const STEP_RETRYING_LABEL = "Retrying";
 

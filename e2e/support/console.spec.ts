@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { customerWorkspace } from "../fixtures/aws-cli";
 import { createKeyWithStatements, PREFLIGHT_STATEMENT_ID, statementsOnly } from "../fixtures/customer-keys";
-import { demoUsers, expect, signIn, test, withDatabase } from "../fixtures/portal";
+import { createCustomerOrganization, demoUsers, expect, signIn, test, withDatabase } from "../fixtures/portal";
 import { createFromReview, fillKeyArns, startByokDraft, statements, waitForStatus } from "../fixtures/wizard";
 
 test("support finds a failed Acme environment by key ARN, sees the KMS error, retries, and both timelines show it", async ({ browser }) => {
@@ -38,7 +38,9 @@ test("support finds a failed Acme environment by key ARN, sees the KMS error, re
   await expect(support.getByRole("heading", { level: 1 })).toContainText("Support");
   await expect(support.getByText(s3KeyArn, { exact: true })).toBeVisible();
   const attempt = support.getByRole("region", { name: "Attempt 1" });
-  await expect(attempt).toContainText("FAILED");
+  await expect(attempt).toContainText("Failed");
+  // Beside AWS's raw error, what the customer was told about it.
+  await expect(attempt).toContainText("The customer reads: Your object storage key (S3 key) refused");
   await expect(attempt).toContainText("AccessDenied");
   await expect(attempt).toContainText("kms:GenerateDataKey");
   expect((await new AxeBuilder({ page: support }).analyze()).violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
@@ -47,12 +49,14 @@ test("support finds a failed Acme environment by key ARN, sees the KMS error, re
   await support.getByRole("button", { name: "Save note" }).click();
   await expect(support.getByText("Note saved.")).toBeVisible();
 
+  // Retrying starts AWS work in the customer's name: it asks first.
   await support.getByRole("button", { name: "Retry provisioning" }).click();
+  await support.getByRole("group", { name: "Confirm the retry" }).getByRole("button", { name: "Yes, retry" }).click();
   await expect(support.getByText("Provisioning was queued again.")).toBeVisible();
   await support.reload();
   await expect(support.getByTestId("audit-timeline")).toContainText("Retry of provisioning requested");
   await expect(support.getByTestId("audit-timeline")).toContainText("Vendor support: Vendor Support <support@vendor.example>");
-  await expect(support.getByRole("region", { name: "Attempt 2" })).toContainText("support-retry by support@vendor.example");
+  await expect(support.getByRole("region", { name: "Attempt 2" })).toContainText("Support retry by support@vendor.example");
   await support.screenshot({ path: "test-results/support-screenshots/3-environment-after-retry.png", fullPage: true });
 
   await customer.goto(environmentUrl);
@@ -114,4 +118,66 @@ test("the tenants list searches, filters and pages through the URL, by keyboard"
   await page.goto("/support/tenants?status=BOGUS");
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Unknown status filter.");
   expect((await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+});
+
+test("the tenants list shows each tenant's worst key health and filters by it, as the customer's list does", async ({ browser, page }) => {
+  // A fresh organization with one ready BYOK environment whose S3 key a check found disabled.
+  const customer = await createCustomerOrganization("keyhealth");
+  const environmentName = `Key health ${Date.now().toString(36)}`;
+  const organizationName = await withDatabase(async (client) => {
+    const owner = await client.query<{ userId: string; name: string }>(
+      `SELECT m."userId", o.name FROM member m JOIN organization o ON o.id = m."organizationId" WHERE o.id = $1`,
+      [customer.organizationId],
+    );
+    const row = owner.rows[0];
+    if (!row) throw new Error("the fresh organization has no owner");
+    const environment = await client.query<{ id: string }>(
+      `INSERT INTO environment (id, "organizationId", name, region, "encryptionMode", "s3KeyArn", "rdsKeyArn", status, "tenantName", "createdById", "updatedAt")
+       VALUES (gen_random_uuid(), $1, $2, 'eu-west-1', 'CUSTOMER_MANAGED', $3, $4, 'READY', $5, $6, now()) RETURNING id`,
+      [
+        customer.organizationId,
+        environmentName,
+        "arn:aws:kms:eu-west-1:111122223333:key/0e3b6c55-0000-4000-8000-000000000001",
+        "arn:aws:kms:eu-west-1:111122223333:key/0e3b6c55-0000-4000-8000-000000000002",
+        `kh-${Date.now().toString(36)}`,
+        row.userId,
+      ],
+    );
+    // Next check tomorrow: the scheduler must not check these made-up keys during the test.
+    await client.query(
+      `INSERT INTO key_health ("environmentId", "organizationId", state, "rotationOff", "checkedAt", "nextCheckAt", "updatedAt")
+       VALUES ($1, $2, 'KEY_DISABLED', true, now(), now() + interval '1 day', now())`,
+      [environment.rows[0]?.id, customer.organizationId],
+    );
+    return row.name;
+  });
+
+  await signIn(page, demoUsers.support.email);
+  await page.getByLabel("Search").fill(organizationName);
+  await page.getByLabel("Key health").selectOption({ label: "Key disabled" });
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/keyHealth=KEY_DISABLED/);
+  await expect(page.getByRole("columnheader", { name: "Key health" })).toBeVisible();
+  const tenant = page.getByRole("row", { name: new RegExp(organizationName) });
+  await expect(tenant.getByRole("cell").nth(5)).toHaveText("Key disabled");
+  await expect(page.getByLabel("Key health")).toHaveValue("KEY_DISABLED");
+  expect((await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+
+  // "At least one environment in that state": none of this tenant's is healthy.
+  await page.getByLabel("Key health").selectOption({ label: "Healthy" });
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/keyHealth=HEALTHY/);
+  await expect(page.getByText("No tenant matches this search.")).toBeVisible();
+
+  // A hand-edited value is explained, not a server error.
+  const response = await page.goto("/support/tenants?keyHealth=SICK");
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Unknown key health filter");
+
+  // The customer's own list shows the state and the rotation warning in words.
+  const customerPage = await (await browser.newContext()).newPage();
+  await signIn(customerPage, customer.email);
+  const environmentRow = customerPage.getByRole("row", { name: new RegExp(environmentName) });
+  await expect(environmentRow).toContainText("Key disabled");
+  await expect(environmentRow).toContainText("Rotation off");
 });

@@ -1,16 +1,30 @@
 "use client";
 
-import { useActionState } from "react";
+import { useActionState, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { supportRetryAction } from "../actions";
 
-export function SupportRetryForm({ environmentId, enabled }: { environmentId: string; enabled: boolean }) {
+/** Retry on behalf of the customer, after a confirmation: it starts AWS work in their name. */
+export function SupportRetryForm({ environmentId }: { environmentId: string }) {
   const [state, formAction, pending] = useActionState(supportRetryAction, null);
+  const [asking, setAsking] = useState(false);
   const error = state && !state.ok ? state.error : undefined;
   return (
-    <form action={formAction} className="flex items-center gap-3">
+    <form action={formAction} className="space-y-3">
       <input type="hidden" name="environmentId" value={environmentId} />
-      <Button type="submit" disabled={pending || !enabled}>{pending ? "Retrying…" : "Retry provisioning"}</Button>
+      {asking ? (
+        <div role="group" aria-label="Confirm the retry" className="flex flex-wrap items-center gap-3">
+          <p className="text-sm font-medium">Retry provisioning for the customer now?</p>
+          <Button type="submit" disabled={pending}>{pending ? "Retrying…" : "Yes, retry"}</Button>
+          <Button type="button" variant="secondary" disabled={pending} onClick={() => setAsking(false)}>
+            Cancel
+          </Button>
+        </div>
+      ) : (
+        <Button type="button" onClick={() => setAsking(true)}>
+          Retry provisioning
+        </Button>
+      )}
       <p role="status" className={error ? "text-sm text-red-800" : "text-sm text-green-800"}>{error ?? (state?.ok ? "Provisioning was queued again." : "")}</p>
     </form>
   );

@@ -7,7 +7,17 @@ import { Card } from "@/components/ui/card";
 import { TableHead } from "@/components/ui/table";
 import { forPage } from "@/lib/auth/guards";
 import { StepRetryNotice } from "@/components/step-retry-notice";
-import { ENCRYPTION_MODE_LABELS, labelFor, PROVISIONING_STEP_LABELS, STEP_RETRYING_LABEL, STEP_STATUS_LABELS } from "@/lib/labels";
+import {
+  ATTEMPT_STATUS_LABELS,
+  ATTEMPT_TRIGGER_LABELS,
+  CLEANUP_STATUS_LABELS,
+  ENCRYPTION_MODE_LABELS,
+  labelFor,
+  PROVISIONING_STEP_LABELS,
+  STEP_RETRYING_LABEL,
+  STEP_STATUS_LABELS,
+} from "@/lib/labels";
+import { explainProvisioningFailure, keyDiagnosisOf } from "@/lib/provisioning/explain";
 import { stepRetryView } from "@/lib/provisioning/retry-state";
 import { keyHealthRegion } from "@/lib/key-health/for-caller";
 import { getSupportEnvironment } from "@/lib/support/console";
@@ -18,17 +28,33 @@ import { SupportKeyHealth } from "./_components/support-key-health";
 
 export const metadata: Metadata = { title: "Environment (support)" };
 
-type StepRow = Parameters<typeof stepRetryView>[0] & { errorCode: string | null; errorMessage: string | null };
+type StepRow = Parameters<typeof stepRetryView>[0] & { key: string; awsService: string | null; errorCode: string | null; errorMessage: string | null; output: unknown };
+type EnvironmentKeys = { region: string; s3KeyArn: string | null; rdsKeyArn: string | null };
 
-/** The step's final AWS error, and the temporary ones it tried again (or is waiting to). */
-function StepAwsOutcome({ step }: { step: StepRow }) {
+/** The step's final AWS error with what the customer was told about it, and the temporary ones it tried again (or is waiting to). */
+function StepAwsOutcome({ step, environment }: { step: StepRow; environment: EnvironmentKeys }) {
   const retry = stepRetryView(step);
   if (!step.errorCode && !retry) return <>—</>;
+  const explanation = step.errorCode
+    ? explainProvisioningFailure({
+        stepKey: step.key,
+        awsService: step.awsService,
+        errorCode: step.errorCode,
+        errorMessage: step.errorMessage,
+        ...environment,
+        keyDiagnosis: keyDiagnosisOf(step.output),
+      })
+    : null;
   return (
     <>
       {step.errorCode ? (
         <p>
           <span className="font-mono font-semibold">{step.errorCode}</span>: {step.errorMessage}
+        </p>
+      ) : null}
+      {explanation ? (
+        <p className="mt-1 text-slate-700">
+          <span className="font-semibold">The customer reads:</span> {explanation.summary} {explanation.likelyCause}
         </p>
       ) : null}
       {retry ? <StepRetryNotice retry={retry} /> : null}
@@ -60,6 +86,7 @@ export default async function SupportEnvironmentPage({ params }: { params: Promi
       <div className="flex items-center gap-3">
         <h1 className="text-2xl font-semibold">{environment.name}</h1>
         <StatusBadge status={environment.status} />
+        {environment.deletedAt ? <span className="rounded-full bg-slate-200 px-2.5 py-0.5 text-xs font-semibold text-slate-800">Deleted</span> : null}
       </div>
       <Card>
         <dl className="grid grid-cols-1 gap-4 text-sm sm:grid-cols-2">
@@ -77,15 +104,20 @@ export default async function SupportEnvironmentPage({ params }: { params: Promi
           <SupportKeyHealth environmentId={environment.id} initial={keyHealth.snapshot} keys={keyHealth.keys} encryptionContext={keyHealth.encryptionContext} />
         </Card>
       ) : null}
-      {environment.provisioningAttempts.length > 0 ? (
+      {environment.deletedAt ? (
+        <Card>
+          <p role="status" className="font-medium">
+            Deleted by the customer on {time(environment.deletedAt)}.{" "}
+            {environment.cleanupStatus ? `Removing what the platform made: ${labelFor(CLEANUP_STATUS_LABELS, environment.cleanupStatus)}.` : "Nothing was made in AWS."}
+          </p>
+          {environment.cleanupError ? <p className="mt-1 text-sm text-red-800">{environment.cleanupError}</p> : null}
+        </Card>
+      ) : null}
+      {environment.status === "FAILED" && !environment.deletedAt ? (
         <Card className="space-y-2">
           <h2 className="text-lg font-semibold">Retry</h2>
-          <p className="text-sm text-slate-700">
-            {environment.status === "FAILED"
-              ? "Queues a new attempt that resumes from the failed step. Recorded in the audit log with your name."
-              : "Only a failed environment can be retried."}
-          </p>
-          <SupportRetryForm environmentId={environment.id} enabled={environment.status === "FAILED"} />
+          <p className="text-sm text-slate-700">Queues a new attempt that resumes from the failed step. Recorded in the audit log with your name.</p>
+          <SupportRetryForm environmentId={environment.id} />
         </Card>
       ) : null}
       <Card className="space-y-4">
@@ -95,9 +127,9 @@ export default async function SupportEnvironmentPage({ params }: { params: Promi
           <section key={attempt.id} aria-label={`Attempt ${attempt.number}`} className="rounded-md border border-slate-200">
             <header className="flex flex-wrap items-center gap-3 border-b border-slate-200 px-3 py-2 text-sm">
               <span className="font-semibold">Attempt {attempt.number}</span>
-              <span>{attempt.status}</span>
+              <span>{labelFor(ATTEMPT_STATUS_LABELS, attempt.status)}</span>
               <span className="text-slate-700">
-                {attempt.trigger}
+                {labelFor(ATTEMPT_TRIGGER_LABELS, attempt.trigger)}
                 {attempt.requestedBy ? ` by ${attempt.requestedBy.email}` : ""} · started {time(attempt.startedAt)} · {duration(attempt.startedAt, attempt.finishedAt)}
               </span>
             </header>
@@ -116,7 +148,7 @@ export default async function SupportEnvironmentPage({ params }: { params: Promi
                     </td>
                     <td className="px-3 py-2">{duration(step.startedAt, step.finishedAt)}</td>
                     <td className="px-3 py-2 break-words">
-                      <StepAwsOutcome step={step} />
+                      <StepAwsOutcome step={step} environment={environment} />
                     </td>
                     <td className="px-3 py-2 font-mono">{step.awsRequestId ?? "—"}</td>
                   </tr>
