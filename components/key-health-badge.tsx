@@ -14,12 +14,16 @@ const colours: Record<KeyHealthState, string> = {
   KEY_NOT_FOUND: "bg-red-50 text-red-800 ring-red-300",
 };
 
+/** The badge classes of a state, and of the Rotation off warning (the Key health region uses them too). */
+export const keyHealthBadgeClasses = (state: KeyHealthState) => cn(badge, colours[state]);
+export const rotationOffBadgeClasses = cn(badge, "bg-white text-amber-900 ring-amber-400");
+
 /** A key-health state in words (colour only repeats them), with the "Rotation off" warning beside it. */
 export function KeyHealthBadge({ state, rotationOff = false }: { state: KeyHealthState; rotationOff?: boolean }) {
   return (
     <span className="inline-flex flex-wrap items-center gap-1">
-      <span className={cn(badge, colours[state])}>{KEY_HEALTH_LABELS[state]}</span>
-      {rotationOff ? <span className={cn(badge, "bg-white text-amber-900 ring-amber-400")}>{ROTATION_OFF_LABEL}</span> : null}
+      <span className={keyHealthBadgeClasses(state)}>{KEY_HEALTH_LABELS[state]}</span>
+      {rotationOff ? <span className={rotationOffBadgeClasses}>{ROTATION_OFF_LABEL}</span> : null}
     </span>
   );
 }

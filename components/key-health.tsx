@@ -1,5 +1,6 @@
 "use client";
 
+import { keyHealthBadgeClasses, rotationOffBadgeClasses } from "@/components/key-health-badge";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, useSyncExternalStore, useTransition } from "react";
 import { CodeFigure } from "@/components/code-figure";
@@ -26,17 +27,6 @@ function useHydrated(): boolean {
 /** Often enough that a scheduled check's result shows within seconds, without a reload. */
 const POLL_INTERVAL_MS = 10_000;
 
-const STATE_COLOURS: Record<KeyHealthState, string> = {
-  UNKNOWN: "bg-slate-100 text-slate-800 ring-slate-300",
-  HEALTHY: "bg-green-50 text-green-800 ring-green-300",
-  AWS_UNREACHABLE: "bg-amber-50 text-amber-900 ring-amber-300",
-  PENDING_DELETION: "bg-red-50 text-red-800 ring-red-300",
-  KEY_DISABLED: "bg-red-50 text-red-800 ring-red-300",
-  ACCESS_DENIED: "bg-red-50 text-red-800 ring-red-300",
-  KEY_NOT_FOUND: "bg-red-50 text-red-800 ring-red-300",
-};
-
-const badge = "inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset";
 
 async function fetchSnapshot(path: string, signal: AbortSignal): Promise<KeyHealthSnapshot | null> {
   const response = await fetch(path, { cache: "no-store", signal });
@@ -107,11 +97,11 @@ export function KeyHealth({
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div className="flex flex-wrap items-center gap-3">
           <h2 id={headingId} className="text-lg font-semibold">Key health</h2>
-          <span className={cn(badge, STATE_COLOURS[state])} data-testid="key-health-state" aria-live="polite">
+          <span className={keyHealthBadgeClasses(state)} data-testid="key-health-state" aria-live="polite">
             {KEY_HEALTH_LABELS[state]}
           </span>
           {snapshot?.rotationOff ? (
-            <span className={cn(badge, "bg-amber-50 text-amber-900 ring-amber-300")} data-testid="key-health-rotation">
+            <span className={rotationOffBadgeClasses} data-testid="key-health-rotation">
               {ROTATION_OFF_LABEL}
             </span>
           ) : null}
