@@ -5,6 +5,7 @@ import { aws, customerWorkspace, runDisplayedCommand } from "../fixtures/aws-cli
 import { createKeyWithStatements } from "../fixtures/customer-keys";
 import { createCustomerOrganization, demoUsers, expect, signIn, test } from "../fixtures/portal";
 import { createFromReview, fillKeyArns, snippet, startByokDraft, statements, waitForStatus } from "../fixtures/wizard";
+import { startWebhookReceiver, type WebhookReceiver } from "../../lib/webhooks/__testing__/receiver";
 
 /**
  * Key health (issue 13, F9) against the sandbox: the customer changes their own keys with the
@@ -40,6 +41,26 @@ async function readyByokEnvironment(page: Page, stem: string) {
   return { workspace, s3KeyArn, rdsKeyArn, environmentId, url: page.url() };
 }
 
+let receiver: WebhookReceiver;
+
+test.beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+});
+
+test.afterAll(async () => {
+  await receiver?.close();
+});
+
+/** The organization's alert webhook, set up as the admin would; returns the signing secret shown once. */
+async function alertWebhook(page: Page, returnTo: string): Promise<string> {
+  await page.goto("/settings/alerts");
+  await page.getByLabel("Webhook URL").fill(receiver.url);
+  await page.getByRole("button", { name: "Save webhook" }).click();
+  const secret = (await page.getByTestId("webhook-secret").innerText()).trim();
+  await page.goto(returnTo);
+  return secret;
+}
+
 function keyHealthRegion(page: Page): Locator {
   return page.getByRole("region", { name: "Key health", exact: true });
 }
@@ -69,6 +90,7 @@ async function expectNoSeriousAccessibilityProblems(page: Page) {
 test("a disabled S3 key: Check now says Key disabled, enabling it is noticed, and a second disable is noticed without a click", async ({ page, browser }) => {
   test.setTimeout(360_000);
   const { workspace, s3KeyArn, environmentId, url } = await readyByokEnvironment(page, "keyhealth");
+  const secret = await alertWebhook(page, url);
   const region = keyHealthRegion(page);
   await expect(region).toBeVisible();
   await expect(region.getByRole("heading", { name: "Key health", exact: true })).toBeVisible();
@@ -88,6 +110,10 @@ test("a disabled S3 key: Check now says Key disabled, enabling it is noticed, an
   await expectNoSeriousAccessibilityProblems(page);
 
   // The alert: the header counts it (a fresh organization has no other), the Notifications page says what happened.
+  // … and the webhook receives it, signed with the organization's secret.
+  const degraded = await receiver.waitFor((received) => received.event === "key-health.degraded" && received.body.includes(environmentId), 30_000);
+  expect(degraded.verify(secret)).toMatchObject({ ok: true });
+  expect(JSON.parse(degraded.body)).toMatchObject({ type: "key-health.degraded", environmentId, severity: "critical" });
   await page.getByRole("link", { name: "Notifications, 1 unread" }).click();
   await expect(page.getByRole("heading", { level: 2, name: /^Key disabled: the S3 key of / })).toBeVisible();
   await page.goto(url);
@@ -99,6 +125,8 @@ test("a disabled S3 key: Check now says Key disabled, enabling it is noticed, an
   await expect(stateOf(region)).toHaveText("Healthy", { timeout: SCHEDULED_CHECK_TIMEOUT });
   const history = region.getByRole("list", { name: "History" });
   await expect(history.getByRole("listitem").first()).toContainText("Key disabled → Healthy");
+  const recovered = await receiver.waitFor((received) => received.event === "key-health.recovered" && received.body.includes(environmentId), 30_000);
+  expect(recovered.verify(secret)).toMatchObject({ ok: true });
 
   // No click and no reload from here on: the scheduled check notices, the page's polling shows it.
   await page.evaluate(() => {
