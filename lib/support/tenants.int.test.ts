@@ -90,6 +90,21 @@ describe("tenants list", () => {
   test("search by key ARN, environment name and organization name; filters combine", async () => {
     expect((await queryTenants(prisma, query({ q: "arn:aws:kms:eu-west-1:123456789014:key/000014" }))).rows.map((row) => row.id)).toEqual(["org-14"]);
     expect((await queryTenants(prisma, query({ q: "env 42-1" }))).rows.map((row) => row.id)).toEqual(["org-42"]);
+    // A bare key id, as customers quote it (the part after "key/"), in any case.
+    const keyed = await prisma.environment.create({
+      data: {
+        organizationId: "org-3",
+        createdById: "u1",
+        name: "keyed",
+        region: "eu-west-1",
+        encryptionMode: "CUSTOMER_MANAGED",
+        s3KeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        rdsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/mrk-8e1f2a3b4c5d6e7f8091a2b3c4d5e6f7",
+      },
+    });
+    expect((await queryTenants(prisma, query({ q: "1234ABCD-12ab-34cd-56ef-1234567890ab" }))).rows.map((row) => row.id)).toEqual(["org-3"]);
+    expect((await queryTenants(prisma, query({ q: "mrk-8e1f2a3b4c5d6e7f8091a2b3c4d5e6f7" }))).rows.map((row) => row.id)).toEqual(["org-3"]);
+    await prisma.environment.delete({ where: { id: keyed.id } });
     expect((await queryTenants(prisma, query({ q: "tenant 5" }))).rows.map((row) => row.name)).toEqual(
       ["Tenant 50", "Tenant 51", "Tenant 52", "Tenant 53", "Tenant 54", "Tenant 55", "Tenant 56", "Tenant 57", "Tenant 58", "Tenant 59"],
     );

@@ -96,8 +96,19 @@ export function decodeCursor(text: string | undefined, sort: TenantSort): Cursor
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A multi-Region key's id. */
+const multiRegionKeyIdPattern = /^mrk-[0-9a-f]{32}$/i;
 
-/** How a search term is matched: key ARN and environment id exactly, names by substring. */
+/** Environments whose S3 or RDS key has this bare key id (the expression indexes of the key_id_search migration). */
+function keyIdCondition(keyId: string): Prisma.Sql {
+  return Prisma.sql`SELECT "organizationId" FROM "environment" WHERE substring("s3KeyArn" from '[^/]+$') = ${keyId}
+                    UNION SELECT "organizationId" FROM "environment" WHERE substring("rdsKeyArn" from '[^/]+$') = ${keyId}`;
+}
+
+/**
+ * How a search term is matched: key ARN, environment id and bare key id (a UUID is either)
+ * exactly, names by substring.
+ */
 export function searchCondition(q: string | undefined): Prisma.Sql {
   if (!q) return Prisma.sql`TRUE`;
   if (q.startsWith("arn:")) {
@@ -105,8 +116,10 @@ export function searchCondition(q: string | undefined): Prisma.Sql {
                                  UNION SELECT "organizationId" FROM "environment" WHERE "rdsKeyArn" = ${q})`;
   }
   if (uuidPattern.test(q)) {
-    return Prisma.sql`o."id" IN (SELECT "organizationId" FROM "environment" WHERE "id" = ${q.toLowerCase()}::uuid)`;
+    return Prisma.sql`o."id" IN (SELECT "organizationId" FROM "environment" WHERE "id" = ${q.toLowerCase()}::uuid
+                                 UNION ${keyIdCondition(q.toLowerCase())})`;
   }
+  if (multiRegionKeyIdPattern.test(q)) return Prisma.sql`o."id" IN (${keyIdCondition(q.toLowerCase())})`;
   const pattern = likePattern(q);
   // One id list from three trigram-indexed lookups, so no branch falls back to a scan.
   return Prisma.sql`o."id" IN (SELECT "id" FROM "organization" WHERE "name" ILIKE ${pattern}

@@ -50,7 +50,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
               className="mt-1 block w-full rounded-md border border-slate-400 px-3 py-2 font-mono text-sm"
             />
             <p id="q-hint" className="mt-1 text-xs text-slate-700">
-              Organization, environment or tenant name (part of it), an environment id, or a full key ARN.
+              Organization, environment or tenant name (part of it), an environment id, a full key ARN or a key id.
             </p>
           </div>
           <FilterSelect name="status" label="Status" value={query.status} options={ENVIRONMENT_STATUSES.map((status) => [status, ENVIRONMENT_STATUS_LABELS[status]])} />
