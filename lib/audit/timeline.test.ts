@@ -19,6 +19,7 @@ describe("audit export", () => {
     const csv = timelineCsv([
       {
         id: "1",
+        sequence: "1",
         at: new Date("2026-11-25T10:00:00.000Z"),
         actorType: "user",
         actor: "Acme Admin <admin@acme.example>",

@@ -1,11 +1,13 @@
 import "server-only";
-import type { PrismaClient } from "@/generated/prisma/client";
+import type { Prisma, PrismaClient } from "@/generated/prisma/client";
 import { KEY_HEALTH_LABELS } from "@/lib/key-health/states";
 import { ENCRYPTION_MODE_PHRASES, labelFor } from "@/lib/labels";
 
 /** Audit events as people read them: who, what, when, from where. */
 export interface TimelineEntry {
   id: string;
+  /** The event's place in the log (the cursor of the paged timeline). */
+  sequence: string;
   at: Date;
   actorType: string;
   actor: string;
@@ -111,15 +113,52 @@ export function describeAuditEvent(action: string, details: Record<string, unkno
   }
 }
 
-export async function auditTimeline(
-  prisma: PrismaClient,
-  options: { organizationId: string; environmentId?: string; limit?: number; includeInternal?: boolean },
-): Promise<TimelineEntry[]> {
+/** The support console's timeline filters, by the words its select shows. */
+export const TIMELINE_FILTERS = {
+  all: "All events",
+  people: "People (customer and support)",
+  support: "Vendor support",
+  provisioning: "Provisioning",
+  aws: "AWS calls by the platform",
+  "key-health": "Key health",
+} as const;
+export type TimelineFilter = keyof typeof TIMELINE_FILTERS;
+
+function filterWhere(filter: TimelineFilter): Prisma.AuditEventWhereInput {
+  switch (filter) {
+    case "people":
+      return { actorType: { in: ["user", "support"] } };
+    case "support":
+      return { actorType: "support" };
+    case "provisioning":
+      return { OR: [{ action: { startsWith: "provisioning." } }, { action: "environment.ready" }, { action: "environment.submitted" }] };
+    case "aws":
+      return { action: "aws.call" };
+    case "key-health":
+      return { action: { startsWith: "key-health." } };
+    case "all":
+      return {};
+  }
+}
+
+interface TimelineQuery {
+  organizationId: string;
+  environmentId?: string;
+  limit?: number;
+  includeInternal?: boolean;
+  filter?: TimelineFilter;
+  /** Only events older than this sequence (the next page). */
+  before?: bigint;
+}
+
+export async function auditTimeline(prisma: PrismaClient, options: TimelineQuery): Promise<TimelineEntry[]> {
   const events = await prisma.auditEvent.findMany({
     where: {
       organizationId: options.organizationId,
       ...(options.environmentId ? { environmentId: options.environmentId } : {}),
       ...(options.includeInternal ? {} : { action: { notIn: [...INTERNAL_ACTIONS] } }),
+      ...(options.before !== undefined ? { sequence: { lt: options.before } } : {}),
+      ...(options.filter ? { AND: [filterWhere(options.filter)] } : {}),
     },
     orderBy: { sequence: "desc" },
     take: options.limit ?? 200,
@@ -129,6 +168,7 @@ export async function auditTimeline(
     const details = (event.details ?? {}) as Record<string, unknown>;
     return {
       id: event.id,
+      sequence: event.sequence.toString(),
       at: event.createdAt,
       actorType: event.actorType,
       actor: event.actor ? `${event.actor.name} <${event.actor.email}>` : event.actorType === "platform" ? "Platform" : "Unknown",
@@ -140,6 +180,16 @@ export async function auditTimeline(
       details,
     };
   });
+}
+
+/** One page of a timeline, newest first, and the cursor of the next (older) page, if any. */
+export async function auditTimelinePage(
+  prisma: PrismaClient,
+  options: TimelineQuery & { pageSize: number },
+): Promise<{ entries: TimelineEntry[]; olderBefore: string | null }> {
+  const entries = await auditTimeline(prisma, { ...options, limit: options.pageSize + 1 });
+  const page = entries.slice(0, options.pageSize);
+  return { entries: page, olderBefore: entries.length > options.pageSize ? (page.at(-1)?.sequence ?? null) : null };
 }
 
 export function csvCell(value: string): string {

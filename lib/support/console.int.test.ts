@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { asCustomer, asSupport } from "@/lib/auth/access";
 import { callerForUser, type SupportCaller } from "@/lib/auth/caller";
-import { auditTimeline } from "@/lib/audit/timeline";
+import { auditTimeline, auditTimelinePage } from "@/lib/audit/timeline";
 import { verifyAuditChain } from "@/lib/audit/chain";
 import { db } from "@/lib/db";
 import { publicError } from "@/lib/errors";
@@ -172,6 +172,42 @@ describe("support's notes, exports and reads are audited", () => {
       [environmentId, { scope: "environment" }],
     ]);
     expect(events.every((event) => event.actorUserId === support.userId)).toBe(true);
+  });
+
+  test("the environment page's timeline pages by 50 through a cursor and filters by kind; bad values are dropped with a message", async () => {
+    const all = await getSupportEnvironment(support, { environmentId });
+    expect(all.timelinePage).toMatchObject({ events: "all", isFirstPage: true, problems: [] });
+    const onlySupport = await getSupportEnvironment(support, { environmentId }, { events: "support" });
+    expect(onlySupport.timeline.length).toBeGreaterThan(0);
+    expect(onlySupport.timeline.every((entry) => entry.actorType === "support")).toBe(true);
+    // Pages: each older than the last, none repeated, the last with no cursor.
+    const seen = new Set<string>();
+    let before: string | undefined;
+    for (let pages = 0; pages < 50; pages += 1) {
+      const page = await getSupportEnvironment(support, { environmentId }, { events: "support", ...(before ? { before } : {}) });
+      for (const entry of page.timeline) {
+        expect(seen.has(entry.id)).toBe(false);
+        seen.add(entry.id);
+      }
+      if (!page.timelinePage.olderBefore) break;
+      before = page.timelinePage.olderBefore;
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(onlySupport.timeline.length);
+    // Small pages put together are the whole timeline, in order.
+    const whole = await auditTimeline(db(), { organizationId, environmentId, includeInternal: true, limit: 1000 });
+    const paged: string[] = [];
+    let cursor: bigint | undefined;
+    for (;;) {
+      const page = await auditTimelinePage(db(), { organizationId, environmentId, includeInternal: true, pageSize: 2, ...(cursor === undefined ? {} : { before: cursor }) });
+      paged.push(...page.entries.map((entry) => entry.id));
+      if (!page.olderBefore) break;
+      cursor = BigInt(page.olderBefore);
+    }
+    expect(whole.length).toBeGreaterThan(2);
+    expect(paged).toEqual(whole.map((entry) => entry.id));
+    const bad = await getSupportEnvironment(support, { environmentId }, { events: "<script>", before: "-1" });
+    expect(bad.timelinePage.events).toBe("all");
+    expect(bad.timelinePage.problems).toEqual(["Unknown event filter: showing all events.", "That page of the timeline does not exist: showing the newest events."]);
   });
 
   test("the chain is intact after all of it", async () => {

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit/record";
-import { auditTimeline } from "@/lib/audit/timeline";
+import { auditTimeline, auditTimelinePage, TIMELINE_FILTERS, type TimelineFilter } from "@/lib/audit/timeline";
 import type { SupportCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
@@ -83,7 +83,34 @@ async function recordSupportRead(caller: SupportCaller, where: { organizationId:
   });
 }
 
-export async function getSupportEnvironment(caller: SupportCaller, input: EnvironmentRef) {
+/** The support environment page's timeline: which events, and from which one on (older than `before`). */
+export const supportTimelineQuerySchema = z.object({
+  events: z.enum(Object.keys(TIMELINE_FILTERS) as [TimelineFilter, ...TimelineFilter[]], { error: "Unknown event filter: showing all events." }).default("all"),
+  before: z
+    .string()
+    .regex(/^[1-9][0-9]{0,18}$/, "That page of the timeline does not exist: showing the newest events.")
+    .optional(),
+});
+/** The raw query string values (anything a browser can send). */
+export type SupportTimelineQuery = { events?: string; before?: string };
+
+/** What the page's query string asks for, each bad value dropped with a message (never a 500). */
+export function parseSupportTimelineQuery(raw: SupportTimelineQuery): { events: TimelineFilter; before?: bigint; problems: string[] } {
+  const problems: string[] = [];
+  const events = supportTimelineQuerySchema.shape.events.safeParse(raw.events);
+  const before = supportTimelineQuerySchema.shape.before.safeParse(raw.before);
+  if (!events.success) problems.push(events.error.issues[0]?.message ?? "Unknown event filter.");
+  if (!before.success) problems.push(before.error.issues[0]?.message ?? "Unknown page.");
+  return {
+    events: events.success ? events.data : "all",
+    ...(before.success && before.data !== undefined ? { before: BigInt(before.data) } : {}),
+    problems,
+  };
+}
+
+export const SUPPORT_TIMELINE_PAGE_SIZE = 50;
+
+export async function getSupportEnvironment(caller: SupportCaller, input: EnvironmentRef, timelineQuery: SupportTimelineQuery = {}) {
   const environment = await db().environment.findUnique({
     where: { id: environmentIdOf(input) },
     include: {
@@ -97,9 +124,17 @@ export async function getSupportEnvironment(caller: SupportCaller, input: Enviro
     },
   });
   if (!environment) throw new AppError("NOT_FOUND");
-  const timeline = await auditTimeline(db(), { organizationId: environment.organizationId, environmentId: environment.id, limit: 500, includeInternal: true });
+  const query = parseSupportTimelineQuery(timelineQuery);
+  const { entries: timeline, olderBefore } = await auditTimelinePage(db(), {
+    organizationId: environment.organizationId,
+    environmentId: environment.id,
+    includeInternal: true,
+    filter: query.events,
+    ...(query.before !== undefined ? { before: query.before } : {}),
+    pageSize: SUPPORT_TIMELINE_PAGE_SIZE,
+  });
   await recordSupportRead(caller, { organizationId: environment.organizationId, environmentId: environment.id });
-  return { environment, timeline };
+  return { environment, timeline, timelinePage: { events: query.events, olderBefore, isFirstPage: query.before === undefined, problems: query.problems } };
 }
 
 export const supportNoteSchema = z.object({

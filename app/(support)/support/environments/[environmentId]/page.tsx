@@ -3,6 +3,7 @@ import Link from "next/link";
 import { AuditTimeline } from "@/components/audit-timeline";
 import { KeyArnSummary } from "@/components/key-arn-summary";
 import { StatusBadge } from "@/components/status-badge";
+import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { TableHead } from "@/components/ui/table";
 import { forPage } from "@/lib/auth/guards";
@@ -20,7 +21,9 @@ import {
 import { explainProvisioningFailure, keyDiagnosisOf } from "@/lib/provisioning/explain";
 import { stepRetryView } from "@/lib/provisioning/retry-state";
 import { keyHealthRegion } from "@/lib/key-health/for-caller";
+import { TIMELINE_FILTERS } from "@/lib/audit/timeline";
 import { getSupportEnvironment } from "@/lib/support/console";
+import { firstValues } from "@/lib/support/tenant-query";
 import { NoteForm } from "../../_components/note-form";
 import { NotesList } from "../../_components/notes-list";
 import { SupportRetryForm } from "../../_components/retry-form";
@@ -69,10 +72,17 @@ function duration(start: Date | null, end: Date | null): string {
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
 }
 
-export default async function SupportEnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
+export default async function SupportEnvironmentPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ environmentId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const ref = await params;
-  const { environment, timeline, keyHealth } = await forPage("support", async (caller) => {
-    const loaded = await getSupportEnvironment(caller, ref);
+  const { events, before } = firstValues(await searchParams);
+  const { environment, timeline, timelinePage, keyHealth } = await forPage("support", async (caller) => {
+    const loaded = await getSupportEnvironment(caller, ref, { events, before });
     const watched = loaded.environment.encryptionMode === "CUSTOMER_MANAGED" && loaded.environment.status === "READY";
     return { ...loaded, keyHealth: watched ? await keyHealthRegion(loaded.environment) : null };
   });
@@ -163,8 +173,40 @@ export default async function SupportEnvironmentPage({ params }: { params: Promi
         <NotesList notes={environment.supportNotes} />
         <NoteForm organizationId={environment.organization.id} environmentId={environment.id} />
       </Card>
-      <Card>
+      <Card className="space-y-3">
+        <form method="get" className="flex flex-wrap items-end gap-3" aria-label="Filter the audit timeline">
+          <label className="text-sm">
+            <span className="block font-medium text-slate-700">Events</span>
+            <select name="events" defaultValue={timelinePage.events} className="mt-1 rounded-md border border-slate-400 bg-white px-2 py-1.5 text-sm">
+              {Object.entries(TIMELINE_FILTERS).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className={buttonClasses("secondary")}>
+            Show
+          </button>
+        </form>
+        {timelinePage.problems.map((problem) => (
+          <p key={problem} role="alert" className="text-sm text-red-800">
+            {problem}
+          </p>
+        ))}
         <AuditTimeline entries={timeline} />
+        <nav aria-label="Audit timeline pages" className="flex flex-wrap gap-3 text-sm">
+          {timelinePage.isFirstPage ? null : (
+            <Link className="text-blue-700 underline" href={`/support/environments/${environment.id}?events=${timelinePage.events}`}>
+              Newest events
+            </Link>
+          )}
+          {timelinePage.olderBefore ? (
+            <Link className="text-blue-700 underline" href={`/support/environments/${environment.id}?events=${timelinePage.events}&before=${timelinePage.olderBefore}`}>
+              Older events
+            </Link>
+          ) : null}
+        </nav>
       </Card>
     </div>
   );
