@@ -16,8 +16,11 @@ export const DEMO_FLOWS = [
   "template route: deploy, paste the payload, provision, then add aliases with the tenant name",
   "manual route: keys made with create-key and put-key-policy from the copied statements provision",
   "a key policy made for another Region is diagnosed by the policy check",
+  "a failed environment is fixed by changing its S3 key ARN",
   "another organization's RDS key",
   "temporary AWS trouble is shown as Retrying",
+  "a disabled S3 key: Check now says Key disabled",
+  "a test alert reaches the webhook signed",
   "support finds a failed Acme environment by key ARN",
 ];
 
