@@ -5,7 +5,8 @@ import { Button } from "@/components/ui/button";
 import { supportRetryAction } from "../actions";
 
 /** Retry on behalf of the customer, after a confirmation: it starts AWS work in their name. */
-export function SupportRetryForm({ environmentId }: { environmentId: string }) {
+/** The card stays while the retry runs (so its confirmation stays in view); `enabled` only while the environment is failed. */
+export function SupportRetryForm({ environmentId, enabled }: { environmentId: string; enabled: boolean }) {
   const [state, formAction, pending] = useActionState(supportRetryAction, null);
   const [asking, setAsking] = useState(false);
   const error = state && !state.ok ? state.error : undefined;
@@ -15,13 +16,13 @@ export function SupportRetryForm({ environmentId }: { environmentId: string }) {
       {asking ? (
         <div role="group" aria-label="Confirm the retry" className="flex flex-wrap items-center gap-3">
           <p className="text-sm font-medium">Retry provisioning for the customer now?</p>
-          <Button type="submit" disabled={pending}>{pending ? "Retrying…" : "Yes, retry"}</Button>
+          <Button type="submit" disabled={pending || !enabled}>{pending ? "Retrying…" : "Yes, retry"}</Button>
           <Button type="button" variant="secondary" disabled={pending} onClick={() => setAsking(false)}>
             Cancel
           </Button>
         </div>
       ) : (
-        <Button type="button" onClick={() => setAsking(true)}>
+        <Button type="button" disabled={!enabled} onClick={() => setAsking(true)}>
           Retry provisioning
         </Button>
       )}

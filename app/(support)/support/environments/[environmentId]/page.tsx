@@ -123,11 +123,15 @@ export default async function SupportEnvironmentPage({
           {environment.cleanupError ? <p className="mt-1 text-sm text-red-800">{environment.cleanupError}</p> : null}
         </Card>
       ) : null}
-      {environment.status === "FAILED" && !environment.deletedAt ? (
+      {(environment.status === "FAILED" || environment.status === "PROVISIONING") && !environment.deletedAt ? (
         <Card className="space-y-2">
           <h2 className="text-lg font-semibold">Retry</h2>
-          <p className="text-sm text-slate-700">Queues a new attempt that resumes from the failed step. Recorded in the audit log with your name.</p>
-          <SupportRetryForm environmentId={environment.id} />
+          <p className="text-sm text-slate-700">
+            {environment.status === "FAILED"
+              ? "Queues a new attempt that resumes from the failed step. Recorded in the audit log with your name."
+              : "Provisioning is under way; a retry is possible once it has failed."}
+          </p>
+          <SupportRetryForm environmentId={environment.id} enabled={environment.status === "FAILED"} />
         </Card>
       ) : null}
       <Card className="space-y-4">
@@ -143,7 +147,8 @@ export default async function SupportEnvironmentPage({
                 {attempt.requestedBy ? ` by ${attempt.requestedBy.email}` : ""} · started {time(attempt.startedAt)} · {duration(attempt.startedAt, attempt.finishedAt)}
               </span>
             </header>
-            <table className="w-full text-left text-xs">
+            <div className="overflow-x-auto" tabIndex={0} role="group" aria-label={`Steps of attempt ${attempt.number}`}>
+              <table className="w-full text-left text-xs">
               <TableHead columns={["Step", "State", "Tries", "Took", "AWS error", "Request id"]} compact />
               <tbody>
                 {attempt.steps.map((step) => (
@@ -164,7 +169,8 @@ export default async function SupportEnvironmentPage({
                   </tr>
                 ))}
               </tbody>
-            </table>
+              </table>
+            </div>
           </section>
         ))}
       </Card>
