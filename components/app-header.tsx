@@ -42,16 +42,16 @@ export function AppHeader({
 }) {
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-6 py-3">
-        <div className="flex items-center gap-3">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
+        <div className="flex flex-wrap items-center gap-x-3">
           <Link href={homeHref} className="font-semibold text-slate-900">
             {env().brandName}
           </Link>
           <span className="text-sm text-slate-600">{context}</span>
         </div>
-        <div className="flex items-center gap-3 text-sm">
+        <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
           {unreadNotifications === undefined ? null : <NotificationsLink unread={unreadNotifications} />}
-          <span className="text-slate-700">{email}</span>
+          <span className="break-all text-slate-700">{email}</span>
           <SignOutButton action={signOutAction} />
         </div>
       </div>

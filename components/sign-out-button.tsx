@@ -9,7 +9,7 @@ export function SignOutButton({ action }: { action: (previous: ActionResult | nu
   return (
     <form action={formAction} className="flex items-center gap-2">
       {state && !state.ok ? <span role="alert" className="text-red-800">{state.error}</span> : null}
-      <button type="submit" disabled={pending} className="rounded-md px-3 py-1.5 text-slate-800 hover:bg-slate-100">
+      <button type="submit" disabled={pending} className="rounded-md px-3 py-1.5 whitespace-nowrap text-slate-800 hover:bg-slate-100">
         Sign out
       </button>
     </form>

@@ -22,7 +22,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
         unreadNotifications={unread}
         signOutAction={signOutAction}
       />
-      <main className="mx-auto max-w-6xl px-6 py-8">
+      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
         <Providers>{children}</Providers>
       </main>
     </>

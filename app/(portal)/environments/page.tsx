@@ -32,7 +32,8 @@ export default async function EnvironmentsPage() {
         </Card>
       ) : (
         <Card className="p-0">
-          <table className="w-full text-left text-sm">
+          <div className="overflow-x-auto" tabIndex={0} role="group" aria-label="Environments table">
+            <table className="w-full text-left text-sm">
             <caption className="sr-only">Your organization&apos;s environments</caption>
             <TableHead columns={["Name", "Region", "Encryption", "Status", "Key health", "Created"]} className="border-b border-slate-200" />
             <tbody>
@@ -66,7 +67,8 @@ export default async function EnvironmentsPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
+            </table>
+          </div>
         </Card>
       )}
     </div>

@@ -12,7 +12,7 @@ export default async function SupportLayout({ children }: { children: ReactNode 
   return (
     <>
       <AppHeader homeHref="/support" context="Support console" email={caller.email} signOutAction={signOutAction} />
-      <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
+      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children}</main>
     </>
   );
 }

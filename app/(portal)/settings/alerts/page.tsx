@@ -52,7 +52,8 @@ export default async function AlertSettingsPage({ searchParams }: { searchParams
         {deliveries.items.length === 0 ? (
           <p className="px-4 pb-4 pt-2 text-sm text-slate-700">Nothing sent yet.</p>
         ) : (
-          <table className="mt-2 w-full text-left text-sm" aria-labelledby="delivery-log-heading">
+          <div className="overflow-x-auto" tabIndex={0} role="group" aria-label="Delivery log table">
+            <table className="mt-2 w-full text-left text-sm" aria-labelledby="delivery-log-heading">
             <TableHead columns={["Event", "Time", "Status", "Tries", "Last HTTP status", "Last error"]} className="border-b border-slate-200" />
             <tbody>
               {deliveries.items.map((delivery) => (
@@ -73,7 +74,8 @@ export default async function AlertSettingsPage({ searchParams }: { searchParams
                 </tr>
               ))}
             </tbody>
-          </table>
+            </table>
+          </div>
         )}
         {deliveries.pageCount > 1 ? (
           <nav aria-label="Delivery log pages" className="flex items-center justify-between px-4 py-3 text-sm">

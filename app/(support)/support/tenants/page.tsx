@@ -74,7 +74,8 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
         ) : null}
       </Card>
       <Card className="p-0">
-        <table className="w-full text-left text-sm">
+        <div className="overflow-x-auto" tabIndex={0} role="group" aria-label="Tenants table">
+          <table className="w-full text-left text-sm">
           <caption className="sr-only">Tenants matching the search</caption>
           <TableHead columns={["Organization", "Environments", "Regions", "Encryption", "Worst status", "Key health", "Last activity"]} className="border-b border-slate-200" />
           <tbody>
@@ -102,7 +103,8 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
               ))
             )}
           </tbody>
-        </table>
+          </table>
+        </div>
       </Card>
       <nav aria-label="Pages" className="flex justify-between">
         {query.cursor ? (

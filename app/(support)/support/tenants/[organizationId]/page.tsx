@@ -28,7 +28,8 @@ export default async function TenantPage({ params }: { params: Promise<{ organiz
         </dl>
       </Card>
       <Card className="p-0">
-        <table className="w-full text-left text-sm">
+        <div className="overflow-x-auto" tabIndex={0} role="group" aria-label="Environments table">
+          <table className="w-full text-left text-sm">
           <caption className="px-4 pt-4 text-left text-lg font-semibold">Environments</caption>
           <TableHead columns={["Name", "Tenant name", "Region", "Encryption", "Status"]} className="border-b border-slate-200" />
           <tbody>
@@ -44,7 +45,8 @@ export default async function TenantPage({ params }: { params: Promise<{ organiz
               </tr>
             ))}
           </tbody>
-        </table>
+          </table>
+        </div>
       </Card>
       <Card className="space-y-3">
         <h2 className="text-lg font-semibold">Internal notes</h2>
