@@ -1,4 +1,5 @@
 import "server-only";
+import { servePgBoss } from "@/lib/pg-boss";
 import { processSingleton } from "@/lib/process-singleton";
 import { setMaxListeners } from "node:events";
 import PgBoss from "pg-boss";
@@ -121,15 +122,7 @@ async function createQueueOnce(boss: PgBoss, leaseSeconds: number): Promise<void
 export async function startKeyHealthScheduler(options: KeyHealthSchedulerOptions = {}): Promise<KeyHealthScheduler> {
   const log = options.log ?? ((line: string) => console.log(`[key-health] ${line}`));
   const concurrency = Math.max(1, options.concurrency ?? env().keyHealthConcurrency);
-  const boss = new PgBoss({ connectionString: env().databaseUrl, schema: "pgboss", max: concurrency + 2, application_name: "byok-key-health" });
-  boss.on("error", (error) => log(`queue error: ${error.message}`));
-  await boss.start();
-  try {
-    return await serve(boss, options, log, concurrency);
-  } catch (error) {
-    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
-    throw error;
-  }
+  return servePgBoss({ applicationName: "byok-key-health", concurrency, log }, (boss) => serve(boss, options, log, concurrency));
 }
 
 async function serve(boss: PgBoss, options: KeyHealthSchedulerOptions, log: (line: string) => void, concurrency: number): Promise<KeyHealthScheduler> {

@@ -1,4 +1,5 @@
 import "server-only";
+import { servePgBoss } from "@/lib/pg-boss";
 import { processSingleton } from "@/lib/process-singleton";
 import { setMaxListeners } from "node:events";
 import PgBoss from "pg-boss";
@@ -54,19 +55,9 @@ const jobDataSchema = z.object({ environmentId: z.uuid() });
 type JobData = z.infer<typeof jobDataSchema>;
 
 export async function startProvisioningWorker(options: ProvisioningWorkerOptions = {}): Promise<ProvisioningWorker> {
-  // The same database as db() and the runs' locks: the configured one.
-  const databaseUrl = env().databaseUrl;
   const log = options.log ?? ((line: string) => console.log(`[provisioning] ${line}`));
   const concurrency = Math.max(1, options.concurrency ?? env().provisioningConcurrency);
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: "pgboss", max: concurrency + 2, application_name: "byok-provisioning" });
-  boss.on("error", (error) => log(`queue error: ${error.message}`));
-  await boss.start();
-  try {
-    return await serve(boss, options, log, concurrency);
-  } catch (error) {
-    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
-    throw error;
-  }
+  return servePgBoss({ applicationName: "byok-provisioning", concurrency, log }, (boss) => serve(boss, options, log, concurrency));
 }
 
 async function serve(boss: PgBoss, options: ProvisioningWorkerOptions, log: (line: string) => void, concurrency: number): Promise<ProvisioningWorker> {
