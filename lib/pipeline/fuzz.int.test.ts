@@ -13,6 +13,9 @@ import { callerForUser, type Caller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
 import { publicError } from "@/lib/errors";
 import * as environmentUseCases from "@/lib/environments/use-cases";
+import * as keyHealthUseCases from "@/lib/key-health/use-cases";
+import * as notificationUseCases from "@/lib/notifications/use-cases";
+import * as webhookUseCases from "@/lib/webhooks/use-cases";
 import { seedOrganization, startHarness, type Harness } from "@/lib/provisioning/__testing__/harness";
 import * as supportUseCases from "@/lib/support/use-cases";
 import { runUseCase, type UseCase } from "./use-case";
@@ -80,7 +83,9 @@ const hostileValues: [string, unknown][] = [
 
 type AnyUseCase = UseCase<"customer" | "support", unknown, unknown>;
 
-const useCases: AnyUseCase[] = [...Object.values(environmentUseCases), ...Object.values(supportUseCases)] as AnyUseCase[];
+const isUseCase = (value: unknown): value is AnyUseCase => typeof value === "object" && value !== null && "access" in value && "run" in value;
+
+const useCases: AnyUseCase[] = [environmentUseCases, keyHealthUseCases, notificationUseCases, webhookUseCases, supportUseCases].flatMap((module) => Object.values(module).filter(isUseCase));
 
 /** A valid-looking input for the use case (so that one field at a time can be made hostile). */
 function baseInput(): Record<string, unknown> {
@@ -106,6 +111,8 @@ async function outcomeOf(useCase: AnyUseCase, rawInput: unknown): Promise<{ stat
 test("the fuzz covers every use case of the customer and support entry points", () => {
   expect(useCases.map((useCase) => useCase.name).sort()).toMatchInlineSnapshot(`
     [
+      "environment.change-key-arns",
+      "environment.delete",
       "environment.draft.acknowledge-keys",
       "environment.draft.choose-encryption",
       "environment.draft.create",
@@ -115,10 +122,20 @@ test("the fuzz covers every use case of the customer and support entry points", 
       "environment.provisioning-status",
       "environment.retry-provisioning",
       "environment.submit",
+      "key-health.check-now",
+      "key-health.read",
+      "notifications.mark-all-read",
       "organization.export-audit-log",
       "support.add-note",
       "support.export-audit-log",
+      "support.key-health.check-now",
+      "support.key-health.read",
       "support.retry-provisioning",
+      "webhook.remove",
+      "webhook.rotate-secret",
+      "webhook.save-url",
+      "webhook.send-test",
+      "webhook.set-enabled",
     ]
   `);
 });
