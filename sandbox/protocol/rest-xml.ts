@@ -25,9 +25,13 @@ export function s3Error(error: ServiceError, requestId: string, method: string, 
   };
 }
 
-/** Decodes `Content-Encoding: aws-chunked` bodies (streaming uploads with trailing checksums). */
-export function decodeAwsChunked(body: Buffer): Buffer {
+/**
+ * Decodes `Content-Encoding: aws-chunked` bodies (streaming uploads): the data, and the
+ * trailing headers after the last chunk (`x-amz-checksum-crc32:<base64>`), names lower-cased.
+ */
+export function decodeAwsChunked(body: Buffer): { data: Buffer; trailers: Record<string, string> } {
   const parts: Buffer[] = [];
+  const trailers: Record<string, string> = {};
   let offset = 0;
   while (offset < body.length) {
     const lineEnd = body.indexOf("\r\n", offset);
@@ -40,7 +44,40 @@ export function decodeAwsChunked(body: Buffer): Buffer {
     parts.push(body.subarray(offset, offset + size));
     offset += size + 2;
   }
-  return Buffer.concat(parts);
+  // After the zero-length chunk: trailer lines until an empty line.
+  for (const line of body.subarray(offset).toString("latin1").split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { data: Buffer.concat(parts), trailers };
+}
+
+/** Request headers naming a customer-provided (SSE-C) key. */
+function customerKeyInput(h: WireRequest["headers"]): Input {
+  return {
+    SSECustomerAlgorithm: h["x-amz-server-side-encryption-customer-algorithm"],
+    SSECustomerKey: h["x-amz-server-side-encryption-customer-key"],
+    SSECustomerKeyMD5: h["x-amz-server-side-encryption-customer-key-md5"],
+  };
+}
+
+const CHECKSUM_HEADERS: Record<string, string> = {
+  "x-amz-checksum-crc32": "ChecksumCRC32",
+  "x-amz-checksum-crc32c": "ChecksumCRC32C",
+  "x-amz-checksum-crc64nvme": "ChecksumCRC64NVME",
+  "x-amz-checksum-sha1": "ChecksumSHA1",
+  "x-amz-checksum-sha256": "ChecksumSHA256",
+};
+
+/** Additional checksums, from headers or (streaming uploads, announced in `x-amz-trailer`) from trailers. */
+function checksumInput(h: WireRequest["headers"], trailers: Record<string, string>): Input {
+  const input: Input = { ChecksumAlgorithm: h["x-amz-sdk-checksum-algorithm"] };
+  const announced = (h["x-amz-trailer"] ?? "").split(",").map((name) => name.trim().toLowerCase());
+  for (const [header, member] of Object.entries(CHECKSUM_HEADERS)) {
+    const value = h[header] ?? (announced.includes(header) ? trailers[header] : undefined);
+    if (value !== undefined) input[member] = value;
+  }
+  return input;
 }
 
 interface Route {
@@ -94,32 +131,55 @@ function route(req: WireRequest): Route {
   }
   const input: Input = { Bucket: bucket, Key: key };
   if (method === "PUT") {
-    if (h["x-amz-copy-source"]) throw new ServiceError("NotImplemented", "CopyObject is not implemented by the sandbox", 501);
     if (q.has("uploads") || q.has("uploadId") || q.has("tagging") || q.has("acl")) {
       throw new ServiceError("NotImplemented", "A header you provided implies functionality that is not implemented", 501);
     }
     const encoding = h["content-encoding"] ?? "";
     const streaming = (h["x-amz-content-sha256"] ?? "").startsWith("STREAMING-") || encoding.includes("aws-chunked");
+    const decoded = streaming ? decodeAwsChunked(req.body) : { data: req.body, trailers: {} };
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(h)) {
       if (name.startsWith("x-amz-meta-") && value !== undefined) metadata[name.slice("x-amz-meta-".length)] = value;
+    }
+    const encryption: Input = {
+      ServerSideEncryption: h["x-amz-server-side-encryption"],
+      SSEKMSKeyId: h["x-amz-server-side-encryption-aws-kms-key-id"],
+      SSEKMSEncryptionContext: h["x-amz-server-side-encryption-context"],
+      BucketKeyEnabled: h["x-amz-server-side-encryption-bucket-key-enabled"],
+      ...customerKeyInput(h),
+    };
+    const copySource = h["x-amz-copy-source"];
+    if (copySource !== undefined) {
+      return {
+        operation: "CopyObject",
+        input: {
+          ...input,
+          ...encryption,
+          CopySource: copySource,
+          MetadataDirective: h["x-amz-metadata-directive"],
+          ContentType: h["content-type"],
+          Metadata: metadata,
+          CopySourceSSECustomerAlgorithm: h["x-amz-copy-source-server-side-encryption-customer-algorithm"],
+          CopySourceSSECustomerKey: h["x-amz-copy-source-server-side-encryption-customer-key"],
+          CopySourceSSECustomerKeyMD5: h["x-amz-copy-source-server-side-encryption-customer-key-md5"],
+        },
+      };
     }
     return {
       operation: "PutObject",
       input: {
         ...input,
-        Body: streaming ? decodeAwsChunked(req.body) : req.body,
+        Body: decoded.data,
         ContentType: h["content-type"],
         Metadata: metadata,
-        ServerSideEncryption: h["x-amz-server-side-encryption"],
-        SSEKMSKeyId: h["x-amz-server-side-encryption-aws-kms-key-id"],
-        SSEKMSEncryptionContext: h["x-amz-server-side-encryption-context"],
-        BucketKeyEnabled: h["x-amz-server-side-encryption-bucket-key-enabled"],
+        ...encryption,
+        ...checksumInput(h, decoded.trailers),
       },
     };
   }
-  if (method === "GET") return { operation: "GetObject", input };
-  if (method === "HEAD") return { operation: "HeadObject", input };
+  const readInput: Input = { ...input, ...customerKeyInput(h), ChecksumMode: h["x-amz-checksum-mode"] };
+  if (method === "GET") return { operation: "GetObject", input: readInput };
+  if (method === "HEAD") return { operation: "HeadObject", input: readInput };
   if (method === "DELETE") return { operation: "DeleteObject", input };
   throw new ServiceError("MethodNotAllowed", "The specified method is not allowed against this resource.", 405);
 }
@@ -133,10 +193,13 @@ function parseEncryption(body: Buffer): Input[] {
     .filter((c) => c.name === "Rule")
     .map((rule) => {
       const apply = child(rule, "ApplyServerSideEncryptionByDefault");
+      const blocked = child(rule, "BlockedEncryptionTypes");
       return {
         SSEAlgorithm: childText(apply, "SSEAlgorithm"),
         KMSMasterKeyID: childText(apply, "KMSMasterKeyID"),
         BucketKeyEnabled: childText(rule, "BucketKeyEnabled"),
+        // A flattened list: one EncryptionType element per value.
+        BlockedEncryptionTypes: blocked ? blocked.children.filter((c) => c.name === "EncryptionType").map((c) => c.text.trim()) : undefined,
       };
     });
 }
@@ -160,6 +223,7 @@ function xmlValue(name: string, value: unknown): string {
 
 function objectResponseHeaders(out: Output): Record<string, string> {
   const headers: Record<string, string> = {};
+  if (typeof out.AcceptRanges === "string") headers["accept-ranges"] = out.AcceptRanges;
   if (typeof out.ETag === "string") headers.etag = out.ETag;
   if (out.LastModified instanceof Date) headers["last-modified"] = out.LastModified.toUTCString();
   if (typeof out.ContentType === "string") headers["content-type"] = out.ContentType;
@@ -167,6 +231,13 @@ function objectResponseHeaders(out: Output): Record<string, string> {
   if (typeof out.SSEKMSKeyId === "string") headers["x-amz-server-side-encryption-aws-kms-key-id"] = out.SSEKMSKeyId;
   if (out.BucketKeyEnabled === true) headers["x-amz-server-side-encryption-bucket-key-enabled"] = "true";
   if (typeof out.SSEKMSEncryptionContext === "string") headers["x-amz-server-side-encryption-context"] = out.SSEKMSEncryptionContext;
+  if (typeof out.SSECustomerAlgorithm === "string") headers["x-amz-server-side-encryption-customer-algorithm"] = out.SSECustomerAlgorithm;
+  if (typeof out.SSECustomerKeyMD5 === "string") headers["x-amz-server-side-encryption-customer-key-md5"] = out.SSECustomerKeyMD5;
+  for (const [header, member] of Object.entries(CHECKSUM_HEADERS)) {
+    const value = out[member];
+    if (typeof value === "string") headers[header] = value;
+  }
+  if (typeof out.ChecksumType === "string") headers["x-amz-checksum-type"] = out.ChecksumType;
   if (isRecord(out.Metadata)) {
     for (const [k, v] of Object.entries(out.Metadata)) if (typeof v === "string") headers[`x-amz-meta-${k}`] = v;
   }
@@ -197,7 +268,9 @@ function render(operation: string, out: Output): { headers: Record<string, strin
         .map((r) => {
           if (!isRecord(r)) return "";
           const apply = xmlValue("ApplyServerSideEncryptionByDefault", { SSEAlgorithm: r.SSEAlgorithm, KMSMasterKeyID: r.KMSMasterKeyID });
-          return `<Rule>${apply}${xmlValue("BucketKeyEnabled", r.BucketKeyEnabled)}</Rule>`;
+          const blocked = isRecord(r.BlockedEncryptionTypes) && Array.isArray(r.BlockedEncryptionTypes.EncryptionType) ? r.BlockedEncryptionTypes.EncryptionType : undefined;
+          const blockedXml = blocked ? `<BlockedEncryptionTypes>${blocked.map((t) => xmlValue("EncryptionType", t)).join("")}</BlockedEncryptionTypes>` : "";
+          return `<Rule>${apply}${xmlValue("BucketKeyEnabled", r.BucketKeyEnabled)}${blockedXml}</Rule>`;
         })
         .join("");
       return { headers: {}, body: xml("ServerSideEncryptionConfiguration", inner) };
@@ -206,6 +279,10 @@ function render(operation: string, out: Output): { headers: Record<string, strin
       return { headers: {}, body: xml("PublicAccessBlockConfiguration", isRecord(out.PublicAccessBlockConfiguration) ? Object.entries(out.PublicAccessBlockConfiguration).map(([k, v]) => xmlValue(k, v)).join("") : "") };
     case "PutObject":
       return { headers: objectResponseHeaders(out), body: "" };
+    case "CopyObject": {
+      const result = isRecord(out.CopyObjectResult) ? out.CopyObjectResult : {};
+      return { headers: objectResponseHeaders(out), body: xml("CopyObjectResult", Object.entries(result).map(([k, v]) => xmlValue(k, v)).join("")) };
+    }
     case "GetObject": {
       const body = out.Body instanceof Uint8Array ? Buffer.from(out.Body) : Buffer.alloc(0);
       return { headers: { ...objectResponseHeaders(out), "content-length": String(body.length) }, body };

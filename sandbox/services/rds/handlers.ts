@@ -13,7 +13,7 @@
  * revoked grant, from the first RDS call that found it so. The sandbox applies all of this
  * when an RDS call looks at the cluster, so an outage no RDS call saw leaves no trace.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { ServiceError } from "../../errors";
 import { type Input, isRecord, optBoolean, optList, optNumber, optString, reqString } from "../../input";
 import type { AccessCheck } from "../../authorize";
@@ -121,6 +121,7 @@ export function createRdsService(world: World, kms: KmsService): Service {
   }
 
   function describe(c: DbCluster): Output {
+    const now = world.now().getTime();
     const suffix = `${c.identifier}.cluster-${c.resourceId.slice(-12).toLowerCase()}.${c.region}.rds.amazonaws.com`;
     const out: Output = {
       AllocatedStorage: 1,
@@ -148,9 +149,14 @@ export function createRdsService(world: World, kms: KmsService): Service {
       EngineMode: "provisioned",
       DeletionProtection: c.deletionProtection,
       HttpEndpointEnabled: false,
-      CopyTagsToSnapshot: false,
+      CopyTagsToSnapshot: c.copyTagsToSnapshot ?? false,
       TagList: c.tags,
     };
+    if (c.masterUserSecret) {
+      // Secrets Manager creates the secret along with the cluster.
+      const secretStatus = now < Date.parse(c.availableAt) ? "creating" : "active";
+      out.MasterUserSecret = { SecretArn: c.masterUserSecret.secretArn, SecretStatus: secretStatus, KmsKeyId: c.masterUserSecret.kmsKeyArn };
+    }
     return out;
   }
 
@@ -234,6 +240,32 @@ export function createRdsService(world: World, kms: KmsService): Service {
     });
   }
 
+  /**
+   * The secret RDS creates in Secrets Manager for a managed master password: named
+   * `rds!cluster-<uuid>` (Secrets Manager appends six random characters to the ARN), encrypted
+   * under the given key, checked as the caller through RDS, or else the account's AWS managed
+   * `aws/secretsmanager` key.
+   */
+  async function newMasterUserSecret(ctx: CallContext, keyIdInput: string | undefined): Promise<{ secretArn: string; kmsKeyArn: string }> {
+    const kmsKeyArn = keyIdInput
+      ? await throughRds(ctx, keyIdInput, (via) => enabledKeyArn(via, keyIdInput))
+      : secretsManagerKeyArn(ctx.principal.accountId, ctx.region);
+    const suffix = randomBytes(6)
+      .toString("base64")
+      .replace(/[^A-Za-z0-9]/g, "x")
+      .slice(0, 6);
+    return { secretArn: `arn:aws:secretsmanager:${ctx.region}:${ctx.principal.accountId}:secret:rds!cluster-${randomUUID()}-${suffix}`, kmsKeyArn };
+  }
+
+  /**
+   * The AWS managed `aws/secretsmanager` key. KmsService types its service names as S3 and RDS
+   * only, though it creates any `alias/aws/<service>` key alike.
+   */
+  function secretsManagerKeyArn(accountId: string, region: string): string {
+    const managedKeyArn = kms.awsManagedKeyArn as (accountId: string, region: string, service: string) => string;
+    return managedKeyArn(accountId, region, "secretsmanager");
+  }
+
   async function createCluster(ctx: CallContext, input: Input, target: { id: string; engine: DbCluster["engine"]; engineDefaults: { version: string; port: number }; arn: string }): Promise<Output> {
     const { id, engine, engineDefaults, arn } = target;
     const all = refresh(ctx.principal.accountId, ctx.region);
@@ -247,13 +279,22 @@ export function createRdsService(world: World, kms: KmsService): Service {
     if (!optString(input, "MasterUsername") && !optString(input, "SnapshotIdentifier")) {
       throw parameterValue("The parameter MasterUsername must be provided and must not be blank.");
     }
-    if (!optString(input, "MasterUserPassword") && !optBoolean(input, "ManageMasterUserPassword")) {
+    const managePassword = optBoolean(input, "ManageMasterUserPassword") ?? false;
+    if (!optString(input, "MasterUserPassword") && !managePassword) {
       throw parameterValue("The parameter MasterUserPassword must be provided and must not be blank, or ManageMasterUserPassword must be true.");
+    }
+    if (managePassword && optString(input, "MasterUserPassword")) {
+      throw new ServiceError("InvalidParameterCombination", "You can't specify MasterUserPassword and ManageMasterUserPassword at the same time.", 400);
+    }
+    const secretKeyIdInput = optString(input, "MasterUserSecretKmsKeyId");
+    if (secretKeyIdInput && !managePassword) {
+      throw new ServiceError("InvalidParameterCombination", "You can't specify MasterUserSecretKmsKeyId unless ManageMasterUserPassword is true.", 400);
     }
     let key: { keyArn: string; grantId: string } | undefined;
     if (storageEncrypted) {
       key = await useKey(ctx, kmsKeyId ?? kms.awsManagedKeyArn(ctx.principal.accountId, ctx.region, "rds"), arn);
     }
+    const masterUserSecret = managePassword ? await newMasterUserSecret(ctx, secretKeyIdInput) : undefined;
     const now = world.now();
     const cluster: DbCluster = {
       identifier: id,
@@ -269,7 +310,9 @@ export function createRdsService(world: World, kms: KmsService): Service {
       availableAt: new Date(now.getTime() + world.rdsCreateDelayMs).toISOString(),
       tags: readTags(input),
       deletionProtection: optBoolean(input, "DeletionProtection") ?? false,
+      copyTagsToSnapshot: optBoolean(input, "CopyTagsToSnapshot") ?? false,
     };
+    if (masterUserSecret) cluster.masterUserSecret = masterUserSecret;
     const masterUsername = optString(input, "MasterUsername");
     if (masterUsername) cluster.masterUsername = masterUsername;
     const databaseName = optString(input, "DatabaseName");
@@ -353,6 +396,11 @@ export function createRdsService(world: World, kms: KmsService): Service {
           const deletionProtection = optBoolean(input, "DeletionProtection");
           if (deletionProtection !== undefined && deletionProtection !== cluster.deletionProtection) {
             cluster.deletionProtection = deletionProtection;
+            world.changed();
+          }
+          const copyTags = optBoolean(input, "CopyTagsToSnapshot");
+          if (copyTags !== undefined && copyTags !== (cluster.copyTagsToSnapshot ?? false)) {
+            cluster.copyTagsToSnapshot = copyTags;
             world.changed();
           }
           return { DBCluster: describe(cluster) };

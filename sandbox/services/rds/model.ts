@@ -31,6 +31,10 @@ export interface DbCluster {
   deletingSince?: string;
   tags: Array<{ Key: string; Value: string }>;
   deletionProtection: boolean;
+  /** Absent in states saved before the sandbox recorded it: false. */
+  copyTagsToSnapshot?: boolean;
+  /** With ManageMasterUserPassword: the Secrets Manager secret RDS keeps the master password in. */
+  masterUserSecret?: { secretArn: string; kmsKeyArn: string };
 }
 
 export type RdsState = Record<string, Record<string, { clusters: Record<string, DbCluster> }>>;

@@ -3,15 +3,19 @@
  * (`kms:ViaService = s3.<region>.amazonaws.com`) with the `aws:s3:arn` encryption context:
  * the bucket ARN when an S3 Bucket Key is used, the object ARN otherwise (S3 User Guide,
  * "Encryption context"). KMS refusals come back as S3 errors carrying the KMS message.
+ * SSE-C objects are sealed with the caller's own key (customer-keys.ts); additional checksums
+ * are checked and kept with the object (checksums.ts).
  */
 import { createHash } from "node:crypto";
 import type { AccessCheck } from "../../authorize";
 import { ServiceError } from "../../errors";
-import { type Input, isRecord, optBlob, optBoolean, optNumber, optString, optStringMap, reqString } from "../../input";
+import { type Input, isRecord, optBlob, optBoolean, optNumber, optString, optStringList, optStringMap, reqString } from "../../input";
 import { type CallContext, type Operation, type Output, type Service, type World, operation } from "../../world";
 import { openWithDataKey, sealWithDataKey } from "../kms/crypto";
 import type { KmsService } from "../kms/handlers";
-import type { Bucket, BucketEncryption, S3Object } from "./model";
+import { checksumOutput, verifyChecksum } from "./checksums";
+import { type CustomerKey, checkCustomerKeyForRead, openWithCustomerKey, readCustomerKey, sealWithCustomerKey } from "./customer-keys";
+import type { Bucket, BucketEncryption, S3Object, StoredChecksum } from "./model";
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -104,6 +108,13 @@ export function createS3Service(world: World, kms: KmsService): Service {
       throw new ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", 400);
     }
     const rule: BucketEncryption = { sseAlgorithm: algorithm, bucketKeyEnabled: optBoolean(input, "BucketKeyEnabled") ?? false };
+    const blocked = optStringList(input, "BlockedEncryptionTypes");
+    if (blocked !== undefined) {
+      if (blocked.length !== 1 || (blocked[0] !== "SSE-C" && blocked[0] !== "NONE")) {
+        throw new ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", 400);
+      }
+      rule.blockedEncryptionTypes = [blocked[0]];
+    }
     const keyId = optString(input, "KMSMasterKeyID");
     if (keyId) {
       if (algorithm === "AES256") {
@@ -114,9 +125,10 @@ export function createS3Service(world: World, kms: KmsService): Service {
     return rule;
   }
 
-  /** The object's bytes, decrypting the data key through KMS as the caller for SSE-KMS. */
-  async function readBody(ctx: CallContext, bucket: Bucket, object: S3Object): Promise<Buffer> {
+  /** The object's bytes, decrypting the data key through KMS as the caller for SSE-KMS, with the caller's key for SSE-C. */
+  async function readBody(ctx: CallContext, bucket: Bucket, object: S3Object, customer: CustomerKey | undefined): Promise<Buffer> {
     const body = Buffer.from(object.body, "base64");
+    if (object.customerKey && customer && object.iv && object.tag) return openWithCustomerKey(customer, body, object.iv, object.tag);
     if (object.sse !== "aws:kms" || !object.encryptedDataKey || !object.iv || !object.tag) return body;
     let out: Output;
     try {
@@ -126,6 +138,50 @@ export function createS3Service(world: World, kms: KmsService): Service {
     }
     if (!(out.Plaintext instanceof Uint8Array)) throw new ServiceError("InternalError", "KMS returned no plaintext", 500);
     return openWithDataKey(Buffer.from(out.Plaintext), body, Buffer.from(object.iv, "base64"), Buffer.from(object.tag, "base64"));
+  }
+
+  /**
+   * Stores an object as PutObject does: SSE-C with the request's customer key (if the bucket
+   * allows it), else the requested or the bucket's default encryption. Returns the members a
+   * write answers with.
+   */
+  async function writeObject(
+    ctx: CallContext,
+    bucket: Bucket,
+    key: string,
+    body: Buffer,
+    input: Input,
+    described: { metadata: Record<string, string>; contentType: string | undefined; checksum: StoredChecksum | undefined },
+  ): Promise<Output> {
+    const requested = optString(input, "ServerSideEncryption");
+    const customer = readCustomerKey(input);
+    if (customer && requested !== undefined) {
+      throw new ServiceError("InvalidArgument", "Server Side Encryption with Customer provided key is incompatible with the encryption method specified", 400);
+    }
+    if (requested !== undefined && requested !== "AES256" && requested !== "aws:kms") {
+      throw new ServiceError("InvalidArgument", "The encryption method specified is not supported", 400);
+    }
+    // Since April 2026 new buckets refuse SSE-C writes until their encryption configuration unblocks it.
+    if (customer && blockedEncryptionTypes(bucket).EncryptionType.includes("SSE-C")) throw new ServiceError("AccessDenied", "Access Denied", 403);
+    const defaults = bucket.encryption;
+    // An SSE-C object is encrypted under the customer's key instead of the bucket default.
+    const sse = customer ? "AES256" : (requested ?? (defaults?.sseAlgorithm === "AES256" || !defaults ? "AES256" : "aws:kms"));
+    const object: S3Object = { key, body: "", size: body.length, etag: md5(body), lastModified: world.now().toISOString(), metadata: described.metadata, sse };
+    if (described.contentType) object.contentType = described.contentType;
+    if (described.checksum) object.checksum = described.checksum;
+    if (customer) {
+      const sealed = sealWithCustomerKey(customer, body);
+      Object.assign(object, { body: sealed.body, iv: sealed.iv, tag: sealed.tag, customerKey: sealed.record });
+    } else if (sse === "aws:kms") await sealWithKms(ctx, bucket, object, body, input, requested);
+    else object.body = body.toString("base64");
+    bucket.objects[key] = object;
+    world.changed();
+    const { AcceptRanges: _ranges, ContentLength: _length, LastModified: _modified, Metadata: _metadata, ContentType: _type, ...out } = objectHeaders(object, true);
+    // Given a context, S3 answers with the one the object is encrypted under (with aws:s3:arn).
+    if (object.encryptionContext && optString(input, "SSEKMSEncryptionContext")) {
+      out.SSEKMSEncryptionContext = Buffer.from(JSON.stringify(object.encryptionContext)).toString("base64");
+    }
+    return out;
   }
 
   /** SSE-KMS: a data key from KMS, as the caller through S3, sealing the body. */
@@ -249,7 +305,7 @@ export function createS3Service(world: World, kms: KmsService): Service {
     GetBucketEncryption: bucketOperation("GetEncryptionConfiguration", (bucket) => {
       // Since January 2023 every bucket has SSE-S3 as its default.
       const enc = bucket.encryption ?? { sseAlgorithm: "AES256", bucketKeyEnabled: false };
-      const rule: Output = { SSEAlgorithm: enc.sseAlgorithm, BucketKeyEnabled: enc.bucketKeyEnabled };
+      const rule: Output = { SSEAlgorithm: enc.sseAlgorithm, BucketKeyEnabled: enc.bucketKeyEnabled, BlockedEncryptionTypes: blockedEncryptionTypes(bucket) };
       if (enc.kmsMasterKeyId) rule.KMSMasterKeyID = enc.kmsMasterKeyId;
       return { Rules: [rule] };
     }),
@@ -284,43 +340,66 @@ export function createS3Service(world: World, kms: KmsService): Service {
       access: ({ bucket, key }) => [s3Access("PutObject", `arn:aws:s3:::${bucket.name}/${key}`, bucket)],
       async run({ bucket, key }, input, ctx) {
         const body = optBlob(input, "Body") ?? Buffer.alloc(0);
-        const requested = optString(input, "ServerSideEncryption");
-        if (requested !== undefined && requested !== "AES256" && requested !== "aws:kms") {
-          throw new ServiceError("InvalidArgument", "The encryption method specified is not supported", 400);
+        const checksum = verifyChecksum(input, body);
+        return writeObject(ctx, bucket, key, body, input, { metadata: optStringMap(input, "Metadata") ?? {}, contentType: optString(input, "ContentType"), checksum });
+      },
+    }),
+
+    // A copy within the sandbox's buckets: s3:GetObject on the source and s3:PutObject on the
+    // target; the target is encrypted as a PutObject with the same headers would be.
+    CopyObject: operation({
+      resolve(input, ctx) {
+        const target = objectTarget(input, ctx);
+        const source = readCopySource(reqString(input, "CopySource", "InvalidArgument"));
+        const sourceBucket = buckets()[source.bucket];
+        if (!sourceBucket) throw noSuchBucket(source.bucket);
+        return { ...target, sourceBucket, sourceKey: source.key };
+      },
+      access: ({ bucket, key, sourceBucket, sourceKey }) => [
+        s3Access("GetObject", `arn:aws:s3:::${sourceBucket.name}/${sourceKey}`, sourceBucket),
+        s3Access("PutObject", `arn:aws:s3:::${bucket.name}/${key}`, bucket),
+      ],
+      async run({ bucket, key, sourceBucket, sourceKey }, input, ctx) {
+        const source = sourceBucket.objects[sourceKey];
+        if (!source) throw new ServiceError("NoSuchKey", "The specified key does not exist.", 404);
+        const sourceCustomer = readCustomerKey(input, "CopySource");
+        checkCustomerKeyForRead(source.customerKey, sourceCustomer);
+        const directive = optString(input, "MetadataDirective") ?? "COPY";
+        if (directive !== "COPY" && directive !== "REPLACE") throw new ServiceError("InvalidArgument", "Unknown metadata directive.", 400);
+        const changesEncryption = ["ServerSideEncryption", "SSECustomerAlgorithm", "SSEKMSKeyId"].some((name) => optString(input, name) !== undefined);
+        if (sourceBucket === bucket && sourceKey === key && directive === "COPY" && !changesEncryption) {
+          throw new ServiceError(
+            "InvalidRequest",
+            "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+            400,
+          );
         }
-        const defaults = bucket.encryption;
-        const sse = requested ?? (defaults?.sseAlgorithm === "AES256" || !defaults ? "AES256" : "aws:kms");
-        const object: S3Object = {
-          key,
-          body: "",
-          size: body.length,
-          etag: md5(body),
-          lastModified: world.now().toISOString(),
-          metadata: optStringMap(input, "Metadata") ?? {},
-          sse,
-        };
-        const contentType = optString(input, "ContentType");
-        if (contentType) object.contentType = contentType;
-        if (sse === "aws:kms") await sealWithKms(ctx, bucket, object, body, input, requested);
-        else object.body = body.toString("base64");
-        bucket.objects[key] = object;
-        world.changed();
-        const out = objectHeaders(object);
-        // Given a context, S3 answers with the one the object is encrypted under (with aws:s3:arn).
-        if (object.encryptionContext && optString(input, "SSEKMSEncryptionContext")) {
-          out.SSEKMSEncryptionContext = Buffer.from(JSON.stringify(object.encryptionContext)).toString("base64");
+        const body = await readBody(ctx, sourceBucket, source, sourceCustomer);
+        const described =
+          directive === "REPLACE"
+            ? { metadata: optStringMap(input, "Metadata") ?? {}, contentType: optString(input, "ContentType"), checksum: source.checksum }
+            : { metadata: { ...source.metadata }, contentType: source.contentType, checksum: source.checksum };
+        const written = await writeObject(ctx, bucket, key, body, input, described);
+        // ETag, LastModified and checksums travel in the CopyObjectResult body; encryption in headers.
+        const result: Output = { LastModified: new Date(bucket.objects[key]?.lastModified ?? world.now().toISOString()) };
+        const headers: Output = {};
+        for (const [name, value] of Object.entries(written)) {
+          if (name === "ETag" || name.startsWith("Checksum")) result[name] = value;
+          else headers[name] = value;
         }
-        return out;
+        return { ...headers, CopyObjectResult: result };
       },
     }),
 
     GetObject: operation({
       resolve: (input, ctx) => objectTarget(input, ctx),
       access: ({ bucket, key }) => [s3Access("GetObject", `arn:aws:s3:::${bucket.name}/${key}`, bucket)],
-      async run({ bucket, key }, _input, ctx) {
+      async run({ bucket, key }, input, ctx) {
         const object = bucket.objects[key];
         if (!object) throw new ServiceError("NoSuchKey", "The specified key does not exist.", 404);
-        return { ...objectHeaders(object), Body: await readBody(ctx, bucket, object) };
+        const customer = readCustomerKey(input);
+        checkCustomerKeyForRead(object.customerKey, customer);
+        return { ...objectHeaders(object, checksumMode(input)), Body: await readBody(ctx, bucket, object, customer) };
       },
     }),
 
@@ -334,10 +413,11 @@ export function createS3Service(world: World, kms: KmsService): Service {
         return { bucket, key };
       },
       access: ({ bucket, key }) => [s3Access("GetObject", `arn:aws:s3:::${bucket.name}/${key}`, bucket)],
-      run({ bucket, key }) {
+      run({ bucket, key }, input) {
         const object = bucket.objects[key];
         if (!object) throw new ServiceError("NotFound", "Not Found", 404);
-        return objectHeaders(object);
+        checkCustomerKeyForRead(object.customerKey, readCustomerKey(input));
+        return objectHeaders(object, checksumMode(input));
       },
     }),
 
@@ -404,14 +484,48 @@ function listObjects(bucket: Bucket, input: Input): Output {
   return out;
 }
 
-function objectHeaders(object: S3Object): Output {
+/** `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded; versions are not kept by the sandbox. */
+function readCopySource(text: string): { bucket: string; key: string } {
+  const [path = "", query] = text.split("?");
+  if (query !== undefined && query.startsWith("versionId=")) throw new ServiceError("NotImplemented", "The sandbox keeps no object versions.", 501);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path).replace(/^\//, "");
+  } catch {
+    decoded = "";
+  }
+  const slash = decoded.indexOf("/");
+  if (slash <= 0 || slash === decoded.length - 1) throw new ServiceError("InvalidArgument", "Invalid copy source object key", 400);
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+}
+
+/** `x-amz-checksum-mode: ENABLED` asks a read for the object's stored checksum. */
+function checksumMode(input: Input): boolean {
+  const mode = optString(input, "ChecksumMode");
+  if (mode !== undefined && mode !== "ENABLED") throw new ServiceError("InvalidArgument", "Value for x-amz-checksum-mode header is invalid.", 400);
+  return mode === "ENABLED";
+}
+
+/** The bucket's BlockedEncryptionTypes; a bucket never configured blocks SSE-C, as new buckets do since April 2026. */
+function blockedEncryptionTypes(bucket: Bucket): { EncryptionType: string[] } {
+  return { EncryptionType: [...(bucket.encryption?.blockedEncryptionTypes ?? ["SSE-C"])] };
+}
+
+/** The members describing a stored object; its checksum only when asked for. */
+function objectHeaders(object: S3Object, withChecksum: boolean): Output {
   const out: Output = {
+    AcceptRanges: "bytes",
     ETag: object.etag,
     ContentLength: object.size,
     LastModified: new Date(object.lastModified),
-    ServerSideEncryption: object.sse,
     Metadata: object.metadata,
   };
+  // SSE-C objects report the customer algorithm and key MD5 instead of x-amz-server-side-encryption.
+  if (object.customerKey) {
+    out.SSECustomerAlgorithm = object.customerKey.algorithm;
+    out.SSECustomerKeyMD5 = object.customerKey.keyMd5;
+  } else out.ServerSideEncryption = object.sse;
+  if (withChecksum && object.checksum) Object.assign(out, checksumOutput(object.checksum));
   if (object.contentType) out.ContentType = object.contentType;
   if (object.kmsKeyArn) out.SSEKMSKeyId = object.kmsKeyArn;
   if (object.bucketKeyEnabled) out.BucketKeyEnabled = true;
