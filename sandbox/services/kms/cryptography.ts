@@ -1,6 +1,7 @@
 /**
  * Cryptographic operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext).
- * Ciphertexts name their key and are bound to the encryption context (see crypto.ts).
+ * Symmetric ciphertexts name their key and are bound to the encryption context (see
+ * crypto.ts); RSA ciphertexts are plain RSAES-OAEP, so Decrypt must be told the key.
  */
 import { randomBytes } from "node:crypto";
 import { ServiceError, validationException } from "../../errors";
@@ -9,7 +10,8 @@ import type { CallAudit, CallContext, Operation, World } from "../../world";
 import { operation } from "../../world";
 import { keyAccess } from "./access";
 import { type ParsedBlob, decryptBlob, encryptBlob, parseBlob } from "./crypto";
-import { KEY_ARN, findKey, namedKey, readContext, requireUsable, resolveKey } from "./lookup";
+import { maxOaepPlaintext, rsaDecrypt, rsaEncrypt } from "./key-material";
+import { KEY_ARN, algorithms, findKey, namedKey, readContext, requireUsable, resolveKey } from "./lookup";
 import type { KmsKey } from "./model";
 
 function dataKeyLength(input: Input): number {
@@ -26,6 +28,41 @@ function dataKeyLength(input: Input): number {
     throw validationException(`1 validation error detected: Value '${String(bytes)}' at 'numberOfBytes' failed to satisfy constraint: Member must have value between 1 and 1024`);
   }
   return bytes;
+}
+
+const ENCRYPTION_ALGORITHMS = ["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"];
+
+function encryptionAlgorithm(input: Input): string {
+  const algorithm = optString(input, "EncryptionAlgorithm") ?? "SYMMETRIC_DEFAULT";
+  if (!ENCRYPTION_ALGORITHMS.includes(algorithm)) {
+    throw validationException(`1 validation error detected: Value '${algorithm}' at 'encryptionAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [${ENCRYPTION_ALGORITHMS.join(", ")}]`);
+  }
+  return algorithm;
+}
+
+/** The algorithm must be one the key's spec supports (SYMMETRIC_DEFAULT for symmetric keys, RSAES_OAEP_* for RSA keys). */
+function requireAlgorithm(key: KmsKey, algorithm: string): void {
+  const supported = algorithms(key).EncryptionAlgorithms;
+  if (!Array.isArray(supported) || !supported.includes(algorithm)) {
+    throw new ServiceError("InvalidKeyUsageException", `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`, 400);
+  }
+}
+
+/** RSA keys take no encryption context, and at most what RSAES-OAEP can hold. */
+function rsaSeal(key: KmsKey, algorithm: string, plaintext: Buffer, context: Record<string, string> | undefined): Buffer {
+  if (context) throw validationException("EncryptionContext is not supported with asymmetric KMS keys.");
+  const max = maxOaepPlaintext(key.keySpec, algorithm);
+  if (plaintext.length > max) throw validationException(`Plaintext is too long: ${algorithm} with ${key.keySpec} encrypts at most ${max} bytes.`);
+  return rsaEncrypt(key.material, algorithm, plaintext);
+}
+
+function rsaOpen(key: KmsKey, algorithm: string, blob: Buffer, context: Record<string, string> | undefined): Buffer {
+  requireUsable(key, "Decrypt");
+  requireAlgorithm(key, algorithm);
+  if (context) throw validationException("EncryptionContext is not supported with asymmetric KMS keys.");
+  const plaintext = rsaDecrypt(key.material, algorithm, blob);
+  if (!plaintext) throw new ServiceError("InvalidCiphertextException", "", 400);
+  return plaintext;
 }
 
 function requireCiphertext(input: Input): Buffer {
@@ -98,23 +135,35 @@ export function cryptographicOperations(world: World): Record<string, Operation>
         if (!plaintext || plaintext.length === 0 || plaintext.length > 4096) {
           throw validationException("1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length between 1 and 4096");
         }
-        return { key, encryptionContext, plaintext };
+        return { key, encryptionContext, plaintext, algorithm: encryptionAlgorithm(input) };
       },
-      access: ({ key, encryptionContext }, ctx) => [keyAccess(world, ctx, key, "Encrypt", { encryptionContext })],
-      run({ key, encryptionContext, plaintext }) {
+      access: ({ key, encryptionContext, algorithm }, ctx) => [keyAccess(world, ctx, key, "Encrypt", { encryptionContext, extra: { "kms:EncryptionAlgorithm": algorithm } })],
+      run({ key, encryptionContext, plaintext, algorithm }) {
         requireUsable(key, "Encrypt");
-        return { CiphertextBlob: encryptBlob(key.arn, key.keyId, key.material, plaintext, encryptionContext), KeyId: key.arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" };
+        requireAlgorithm(key, algorithm);
+        const CiphertextBlob =
+          algorithm === "SYMMETRIC_DEFAULT" ? encryptBlob(key.arn, key.keyId, key.material, plaintext, encryptionContext) : rsaSeal(key, algorithm, plaintext, encryptionContext);
+        return { CiphertextBlob, KeyId: key.arn, EncryptionAlgorithm: algorithm };
       },
     }),
 
+    /** Symmetric ciphertexts name their key; an RSA ciphertext is decrypted with the KeyId and EncryptionAlgorithm given. */
     Decrypt: operation({
       resolve(input, ctx, audit) {
         const encryptionContext = readContext(input, "EncryptionContext");
         audit.encryptionContext = encryptionContext;
-        return ciphertextKey(world, ctx, audit, requireCiphertext(input), encryptionContext, optString(input, "KeyId"), "Decrypt");
+        const algorithm = encryptionAlgorithm(input);
+        const blob = requireCiphertext(input);
+        if (algorithm === "SYMMETRIC_DEFAULT") {
+          const ciphertext = ciphertextKey(world, ctx, audit, blob, encryptionContext, optString(input, "KeyId"), "Decrypt");
+          return { key: ciphertext.key, encryptionContext, algorithm, open: () => open(ciphertext, "Decrypt") };
+        }
+        if (optString(input, "KeyId") === undefined) throw validationException("KeyId is required when decrypting with an asymmetric KMS key.");
+        const key = namedKey(world, input, ctx, audit, "Decrypt");
+        return { key, encryptionContext, algorithm, open: () => rsaOpen(key, algorithm, blob, encryptionContext) };
       },
-      access: (ciphertext, ctx) => [keyAccess(world, ctx, ciphertext.key, "Decrypt", { encryptionContext: ciphertext.context })],
-      run: (ciphertext) => ({ KeyId: ciphertext.key.arn, Plaintext: open(ciphertext, "Decrypt"), EncryptionAlgorithm: "SYMMETRIC_DEFAULT" }),
+      access: ({ key, encryptionContext, algorithm }, ctx) => [keyAccess(world, ctx, key, "Decrypt", { encryptionContext, extra: { "kms:EncryptionAlgorithm": algorithm } })],
+      run: ({ key, algorithm, open: decrypt }) => ({ KeyId: key.arn, Plaintext: decrypt(), EncryptionAlgorithm: algorithm }),
     }),
 
     /** Two keys, two checks: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the destination. */

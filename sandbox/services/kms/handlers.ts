@@ -9,10 +9,12 @@ import { aliasOperations } from "./aliases";
 import { parseBlob } from "./crypto";
 import { cryptographicOperations } from "./cryptography";
 import { grantOperations, retireGrantAsService } from "./grants";
+import { importOperations } from "./imports";
 import { awsManagedKeyArn, keyOperations } from "./keys";
 import { KEY_ARN, readContext, resolveKey } from "./lookup";
 import { policyOperations } from "./policies";
 import { rotationOperations } from "./rotation";
+import { signingOperations } from "./signing";
 import { tagOperations } from "./tags";
 
 
@@ -62,6 +64,8 @@ export function createKmsService(world: World): KmsService {
       ...rotationOperations(world),
       ...tagOperations(world),
       ...cryptographicOperations(world),
+      ...signingOperations(world),
+      ...importOperations(world),
       ...grantOperations(world),
     },
     accessDenied: { code: "AccessDeniedException", status: 400 },

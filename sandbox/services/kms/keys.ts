@@ -4,6 +4,7 @@ import { ServiceError, validationException } from "../../errors";
 import { type Input, optBoolean, optNumber, optString, reqString } from "../../input";
 import { type CallContext, type Operation, type World, operation } from "../../world";
 import { identityAccess, keyOperation, keyUpdate, lockoutCheck } from "./access";
+import { generateMaterial } from "./key-material";
 import { callerRegion, findKey, keyArn, keyMetadata, newKey, regionState, requireNotPendingDeletion, toTags } from "./lookup";
 import type { KeyUsage, KmsKey } from "./model";
 import { defaultKeyPolicy } from "./policies";
@@ -31,9 +32,8 @@ interface KeyShape {
 }
 
 /**
- * Spec, usage and origin as CreateKey takes them. Only symmetric keys with KMS material do
- * cryptography in the sandbox; the others exist so DescribeKey can report them and their use
- * fails as on AWS (InvalidKeyUsageException, or KMSInvalidStateException while PendingImport).
+ * Spec, usage and origin as CreateKey takes them. Every spec can take imported material
+ * (KMS Developer Guide, "Importing key material": symmetric, HMAC, RSA and ECC keys).
  */
 function readKeyShape(input: Input): KeyShape {
   const keySpec = optString(input, "KeySpec") ?? optString(input, "CustomerMasterKeySpec") ?? "SYMMETRIC_DEFAULT";
@@ -44,9 +44,6 @@ function readKeyShape(input: Input): KeyShape {
   const origin = optString(input, "Origin") ?? "AWS_KMS";
   if (origin !== "AWS_KMS" && origin !== "EXTERNAL") {
     throw new ServiceError("UnsupportedOperationException", `The sandbox supports only Origin AWS_KMS and EXTERNAL, not ${origin}.`, 400);
-  }
-  if (origin === "EXTERNAL" && keySpec !== "SYMMETRIC_DEFAULT") {
-    throw new ServiceError("UnsupportedOperationException", "The sandbox imports material only for SYMMETRIC_DEFAULT keys.", 400);
   }
   return { keySpec, keyUsage: usage as KeyUsage, origin };
 }
@@ -66,13 +63,16 @@ export function keyOperations(world: World): Record<string, Operation> {
     CreateKey: operation({
       resolve: (input) => readKeyShape(input),
       access: (_shape, ctx) => [identityAccess(ctx, "CreateKey")],
-      run(shape, input, ctx, audit) {
+      async run(shape, input, ctx, audit) {
         const multiRegion = optBoolean(input, "MultiRegion") ?? false;
         const keyId = multiRegion ? `mrk-${randomBytes(16).toString("hex")}` : randomUUID();
         const account = ctx.principal.accountId;
         const policy = optString(input, "Policy") ?? defaultKeyPolicy(account);
         lockoutCheck(world, ctx, policy, keyArn(ctx.region, account, keyId), account, optBoolean(input, "BypassPolicyLockoutSafetyCheck") ?? false);
+        // Symmetric material is made by newKey; an EXTERNAL key starts without any.
+        const material = shape.origin === "EXTERNAL" || shape.keySpec === "SYMMETRIC_DEFAULT" ? undefined : await generateMaterial(shape.keySpec);
         const key = newKey(world, {
+          material,
           keyId,
           region: ctx.region,
           accountId: account,
@@ -123,8 +123,9 @@ export function keyOperations(world: World): Record<string, Operation> {
       "CancelKeyDeletion",
       (key) => {
         if (key.keyState !== "PendingDeletion") throw new ServiceError("KMSInvalidStateException", `${key.arn} is not pending deletion.`, 400);
-        // A cancelled deletion leaves the key disabled (KMS Developer Guide, "Deleting AWS KMS keys").
-        key.keyState = "Disabled";
+        // A cancelled deletion leaves the key disabled (KMS Developer Guide, "Deleting AWS KMS keys"),
+        // or waiting for material if its imported material expired or was deleted meanwhile.
+        key.keyState = key.origin === "EXTERNAL" && key.material === "" ? "PendingImport" : "Disabled";
         key.keyStateChangedAt = world.now().toISOString();
         delete key.deletionDate;
         delete key.pendingWindowInDays;
@@ -167,7 +168,12 @@ export function keyOperations(world: World): Record<string, Operation> {
           material: key.material,
           multiRegionKeyType: "REPLICA",
           primaryRegion: key.region,
+          keySpec: key.keySpec,
+          keyUsage: key.keyUsage,
+          // A replica of a key with imported material gets none: the same material is imported into it.
+          origin: key.origin,
         });
+        if (key.importedMaterialFingerprint !== undefined) replica.importedMaterialFingerprint = key.importedMaterialFingerprint;
         world.changed();
         return { ReplicaKeyMetadata: keyMetadata(world, replica), ReplicaPolicy: replica.policy, ReplicaTags: replica.tags };
       },

@@ -8,6 +8,7 @@ import { policyDocumentSchema, type PolicyDocument } from "../../../lib/iam/type
 import { regional } from "../../state";
 import type { CallAudit, CallContext, Output, World } from "../../world";
 import { newKeyMaterial } from "./crypto";
+import { RSA_ENCRYPTION_ALGORITHMS, isAsymmetricSpec, macAlgorithm, signingAlgorithms } from "./key-material";
 import type { KeyUsage, KmsKey, KmsRegionState, KmsTag } from "./model";
 
 export const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
@@ -28,9 +29,32 @@ const CROSS_ACCOUNT_OPERATIONS = new Set([
   "RevokeGrant",
   "RetireGrant",
   "GetKeyRotationStatus",
+  "Sign",
+  "Verify",
+  "GenerateMac",
+  "VerifyMac",
+  "GetPublicKey",
 ]);
 
-const CRYPTO_OPERATIONS = new Set(["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext"]);
+/** The key usage each cryptographic operation needs (KMS API Reference, "InvalidKeyUsageException"). */
+const REQUIRED_USAGE: Record<string, KeyUsage> = {
+  Encrypt: "ENCRYPT_DECRYPT",
+  Decrypt: "ENCRYPT_DECRYPT",
+  ReEncryptFrom: "ENCRYPT_DECRYPT",
+  ReEncryptTo: "ENCRYPT_DECRYPT",
+  GenerateDataKey: "ENCRYPT_DECRYPT",
+  GenerateDataKeyWithoutPlaintext: "ENCRYPT_DECRYPT",
+  Sign: "SIGN_VERIFY",
+  Verify: "SIGN_VERIFY",
+  GenerateMac: "GENERATE_VERIFY_MAC",
+  VerifyMac: "GENERATE_VERIFY_MAC",
+};
+
+/**
+ * Data keys come only from symmetric encryption keys; ReEncrypt in the sandbox also takes only
+ * symmetric keys (it does not read Source/DestinationEncryptionAlgorithm).
+ */
+const SYMMETRIC_ONLY_OPERATIONS = new Set(["GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo"]);
 
 export function keyArn(region: string, account: string, keyId: string): string {
   return `arn:aws:kms:${region}:${account}:key/${keyId}`;
@@ -48,13 +72,27 @@ export function regionState(world: World, account: string, region: string): KmsR
   return regional(world.state.kms, account, region, () => ({ keys: {}, aliases: {} }));
 }
 
-/** Keys past their deletion date are gone (with their aliases). */
+/**
+ * Time-driven changes, applied lazily against the world's clock whenever keys are looked up:
+ * keys past their deletion date are gone (with their aliases), and imported material past its
+ * ValidTo is deleted, leaving the key PendingImport (KMS Developer Guide, "Setting an
+ * expiration time"). Both follow from dates in the state, so they hold after a restart too.
+ */
 export function purgeDeleted(world: World, rs: KmsRegionState): void {
   const now = world.now().getTime();
   for (const [id, key] of Object.entries(rs.keys)) {
     if (key.keyState === "PendingDeletion" && key.deletionDate && Date.parse(key.deletionDate) <= now) {
       delete rs.keys[id];
       for (const [name, alias] of Object.entries(rs.aliases)) if (alias.targetKeyId === id) delete rs.aliases[name];
+      continue;
+    }
+    if (key.origin === "EXTERNAL" && key.validTo !== undefined && Date.parse(key.validTo) <= now && key.material !== "") {
+      key.material = "";
+      // A key pending deletion stays so; it comes back PendingImport if the deletion is cancelled.
+      if (key.keyState !== "PendingDeletion") {
+        key.keyState = "PendingImport";
+        key.keyStateChangedAt = key.validTo;
+      }
     }
   }
 }
@@ -118,15 +156,26 @@ export function namedKey(world: World, input: Input, ctx: CallContext, audit: Ca
   return key;
 }
 
-/** Key state rules (KMS Developer Guide, "Key states of AWS KMS keys"). */
+/**
+ * Key state and key usage rules of cryptographic operations (KMS Developer Guide, "Key states
+ * of AWS KMS keys"; KMS API Reference, "InvalidKeyUsageException"): Encrypt and Decrypt need an
+ * ENCRYPT_DECRYPT key, data keys a symmetric one, Sign and Verify a SIGN_VERIFY key,
+ * GenerateMac and VerifyMac an HMAC key, GetPublicKey an asymmetric key.
+ */
 export function requireUsable(key: KmsKey, operation: string): void {
   requireNotPendingDeletion(key);
   if (key.keyState === "PendingImport") throw new ServiceError("KMSInvalidStateException", `${key.arn} is pending import.`, 400);
-  // Encrypt, GenerateDataKey… need a symmetric encryption key (KMS API Reference, "InvalidKeyUsageException").
-  if (CRYPTO_OPERATIONS.has(operation) && (key.keySpec !== "SYMMETRIC_DEFAULT" || key.keyUsage !== "ENCRYPT_DECRYPT")) {
+  const usage = REQUIRED_USAGE[operation];
+  if (usage !== undefined && key.keyUsage !== usage) {
     throw new ServiceError("InvalidKeyUsageException", `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`, 400);
   }
-  if (key.keyState === "Disabled" && CRYPTO_OPERATIONS.has(operation)) {
+  if (SYMMETRIC_ONLY_OPERATIONS.has(operation) && key.keySpec !== "SYMMETRIC_DEFAULT") {
+    throw new ServiceError("InvalidKeyUsageException", `${key.arn} key spec is ${key.keySpec} which is not valid for ${operation}.`, 400);
+  }
+  if (operation === "GetPublicKey" && !isAsymmetricSpec(key.keySpec)) {
+    throw new ServiceError("UnsupportedOperationException", `${key.arn} key spec is ${key.keySpec}; only asymmetric KMS keys have a public key.`, 400);
+  }
+  if (key.keyState === "Disabled" && (usage !== undefined || operation === "GetPublicKey")) {
     throw new ServiceError("DisabledException", `${key.arn} is disabled.`, 400);
   }
 }
@@ -172,12 +221,13 @@ export function toTags(input: Input, name: string): KmsTag[] {
   });
 }
 
-/** The algorithms DescribeKey lists for the key's spec and usage. */
-function algorithms(key: KmsKey): Output {
-  if (key.keyUsage === "GENERATE_VERIFY_MAC") return { MacAlgorithms: [`HMAC_SHA_${key.keySpec.replace("HMAC_", "")}`] };
+/** The algorithms DescribeKey and GetPublicKey list for the key's spec and usage. */
+export function algorithms(key: KmsKey): Output {
+  const mac = macAlgorithm(key.keySpec);
+  if (mac !== undefined) return { MacAlgorithms: [mac] };
   if (key.keySpec === "SYMMETRIC_DEFAULT") return { EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"] };
-  if (key.keyUsage === "ENCRYPT_DECRYPT") return { EncryptionAlgorithms: ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"] };
-  return { SigningAlgorithms: key.keySpec.startsWith("RSA") ? ["RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256"] : ["ECDSA_SHA_256"] };
+  if (key.keyUsage === "ENCRYPT_DECRYPT") return { EncryptionAlgorithms: RSA_ENCRYPTION_ALGORITHMS };
+  return { SigningAlgorithms: signingAlgorithms(key.keySpec) };
 }
 
 export function keyMetadata(world: World, key: KmsKey): Output {
@@ -199,6 +249,10 @@ export function keyMetadata(world: World, key: KmsKey): Output {
   };
   if (key.deletionDate) meta.DeletionDate = new Date(key.deletionDate);
   if (key.pendingWindowInDays !== undefined && key.keyState === "PendingDeletion") meta.PendingDeletionWindowInDays = key.pendingWindowInDays;
+  if (key.origin === "EXTERNAL" && key.expirationModel !== undefined && key.material !== "") {
+    meta.ExpirationModel = key.expirationModel;
+    if (key.validTo !== undefined) meta.ValidTo = new Date(key.validTo);
+  }
   if (key.multiRegion) {
     const primaryRegion = key.primaryRegion ?? key.region;
     const replicas: Output[] = [];
@@ -232,7 +286,11 @@ export interface NewKeyOptions {
   origin?: "AWS_KMS" | "EXTERNAL";
 }
 
-/** Stores a new key (enabled, or waiting for imported material). AWS managed keys rotate from the start. */
+/**
+ * Stores a new key (enabled, or waiting for imported material with none yet). AWS managed keys
+ * rotate from the start. Without `material`, a symmetric key gets new material; other specs
+ * must bring theirs (key-material.ts generates it asynchronously).
+ */
 export function newKey(world: World, options: NewKeyOptions): KmsKey {
   const key: KmsKey = {
     keyId: options.keyId,
@@ -250,7 +308,7 @@ export function newKey(world: World, options: NewKeyOptions): KmsKey {
     tags: options.tags,
     rotationEnabled: options.keyManager === "AWS",
     multiRegion: options.multiRegion,
-    material: options.material ?? newKeyMaterial(),
+    material: options.origin === "EXTERNAL" ? "" : (options.material ?? newKeyMaterial()),
     grants: [],
   };
   if (options.multiRegion) {

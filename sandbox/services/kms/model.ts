@@ -32,10 +32,10 @@ export interface KmsKey {
   region: string;
   description: string;
   keyUsage: KeyUsage;
-  /** SYMMETRIC_DEFAULT, RSA_2048, ECC_NIST_P256, HMAC_256…: only symmetric keys do cryptography in the sandbox. */
+  /** SYMMETRIC_DEFAULT, RSA_2048, ECC_NIST_P256, HMAC_256… (see key-material.ts). */
   keySpec: string;
   keyManager: "CUSTOMER" | "AWS";
-  /** EXTERNAL: the key waits for imported material (PendingImport), which the sandbox never receives. */
+  /** EXTERNAL: the key is PendingImport until material is imported (imports.ts). */
   origin: "AWS_KMS" | "EXTERNAL";
   creationDate: string;
   keyState: KeyState;
@@ -50,9 +50,28 @@ export interface KmsKey {
   multiRegion: boolean;
   multiRegionKeyType?: "PRIMARY" | "REPLICA";
   primaryRegion?: string;
-  /** 32 bytes, base64. Replicas of a multi-Region key share it. */
+  /**
+   * Base64: 32 bytes (symmetric), the HMAC key, or a PKCS #8 DER private key (RSA, ECC).
+   * Replicas of a multi-Region key share it. Empty while an EXTERNAL key has none.
+   */
   material: string;
   grants: KmsGrant[];
+  /** EXTERNAL keys: the expiration of the material imported last, absent when it does not expire. */
+  validTo?: string;
+  expirationModel?: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+  /** EXTERNAL keys: identifies the first material imported; reimports must bring the same (key-material.ts). */
+  importedMaterialFingerprint?: string;
+  /** EXTERNAL keys: the wrapping key and import token of the latest GetParametersForImport. */
+  importParameters?: ImportParameters;
+}
+
+export interface ImportParameters {
+  importToken: string;
+  wrappingAlgorithm: string;
+  wrappingKeySpec: string;
+  /** The wrapping key pair's private key, PKCS #8 DER, base64 (redacted like all material). */
+  material: string;
+  parametersValidTo: string;
 }
 
 export interface KmsAlias {
