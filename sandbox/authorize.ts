@@ -56,7 +56,9 @@ export function authzRequest(ctx: CallContext, check: Pick<AccessCheck, "action"
     principal: { arn: ctx.principal.arn, accountId: ctx.principal.accountId, roleArn: ctx.principal.roleArn },
     action: check.action,
     resource: check.resource,
-    context: { ...globalContext(ctx, now), ...check.context },
+    // Object.assign rather than a spread: spreading a dictionary-mode object (computed keys) into
+    // a new literal costs ten times more, once per call.
+    context: Object.assign(globalContext(ctx, now), check.context),
   };
 }
 

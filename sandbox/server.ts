@@ -204,7 +204,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         const body = typeof out.body === "string" ? Buffer.from(out.body) : out.body;
         res.writeHead(out.status, { ...out.headers, "content-length": out.headers["content-length"] ?? String(body.length) });
         res.end(req.method === "HEAD" ? undefined : body);
-        log(`${req.method} ${req.url} ${out.status} ${Date.now() - started}ms`);
+        // Quiet (no log given): no request line to format, on every call.
+        if (options.log) log(`${req.method} ${req.url} ${out.status} ${Date.now() - started}ms`);
       })
       .catch((error: unknown) => {
         log(`request failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -84,10 +84,14 @@ export interface RequestScope {
 }
 
 const TRAIL_LIMIT = 20_000;
+/** How many events past the limit the trail holds before it drops them at once. */
+const TRAIL_COMPACTION = 2_000;
 
 export class World {
   state: SandboxState;
-  trail: TrailEvent[] = [];
+  /** The trail's events, oldest first; the first `trailDropped` of them are past the limit. */
+  private trailEvents: TrailEvent[] = [];
+  private trailDropped = 0;
   readonly faults: FaultInjector;
   /** Bumped by every change to `state`; the store persists up to a generation. */
   generation = 0;
@@ -153,9 +157,31 @@ export class World {
     this.changed();
   }
 
+  /** The newest TRAIL_LIMIT events, oldest first. */
+  get trail(): TrailEvent[] {
+    this.compactTrail();
+    return this.trailEvents;
+  }
+
+  set trail(events: TrailEvent[]) {
+    this.trailEvents = events;
+    this.trailDropped = 0;
+  }
+
+  /**
+   * Appends to the trail. Events past the limit are dropped in batches, not one by one: removing
+   * the first element of a 20,000-element array moves all the others, once per call.
+   */
   record(event: TrailEvent): void {
-    this.trail.push(event);
-    if (this.trail.length > TRAIL_LIMIT) this.trail.splice(0, this.trail.length - TRAIL_LIMIT);
+    this.trailEvents.push(event);
+    if (this.trailEvents.length - this.trailDropped > TRAIL_LIMIT) this.trailDropped = this.trailEvents.length - TRAIL_LIMIT;
+    if (this.trailDropped >= TRAIL_COMPACTION) this.compactTrail();
+  }
+
+  private compactTrail(): void {
+    if (this.trailDropped === 0) return;
+    this.trailEvents.splice(0, this.trailDropped);
+    this.trailDropped = 0;
   }
 }
 

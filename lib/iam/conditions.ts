@@ -123,20 +123,41 @@ function expandVariables(value: string, context: Record<string, ContextValue>): 
   return failed ? undefined : out;
 }
 
-function asStrings(value: ConditionValue): string[] {
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((v) => String(v));
+/** The policy values with their variables expanded, those naming a missing key left out; no copy when none has a variable. */
+function expandAll(values: readonly string[], context: Record<string, ContextValue>): readonly string[] {
+  let out: string[] | undefined;
+  for (let i = 0; i < values.length; i += 1) {
+    const value = values[i] ?? "";
+    if (out === undefined && !value.includes("${")) continue;
+    out ??= values.slice(0, i);
+    const expanded = expandVariables(value, context);
+    if (expanded !== undefined) out.push(expanded);
+  }
+  return out ?? values;
+}
+
+function asStrings(value: ConditionValue): readonly string[] {
+  if (typeof value === "string") return [value];
+  if (!Array.isArray(value)) return [String(value)];
+  return value.every((v) => typeof v === "string") ? (value as string[]) : value.map((v) => String(v));
 }
 
 export class UnknownOperatorError extends Error {}
 
-/** Evaluates one `operator: { key: values }` entry. Unknown operators never match. */
-export function evaluateCondition(
-  operatorName: string,
-  key: string,
-  rawPolicyValues: ConditionValue,
-  context: Record<string, ContextValue>,
-): boolean {
+/** An operator name read once: `ForAnyValue:`/`ForAllValues:`, `IfExists`, and what it compares. */
+interface ParsedOperator {
+  setOperator: "any" | "all" | undefined;
+  ifExists: boolean;
+  isNull: boolean;
+  op: OperatorDef | undefined;
+}
+
+/** Operator names by their spelling in policies: a handful, so each is parsed once. */
+const parsedOperators = new Map<string, ParsedOperator>();
+
+function parseOperator(operatorName: string): ParsedOperator {
+  const cached = parsedOperators.get(operatorName);
+  if (cached) return cached;
   let name = operatorName;
   let setOperator: "any" | "all" | undefined;
   if (name.toLowerCase().startsWith("foranyvalue:")) {
@@ -151,15 +172,41 @@ export function evaluateCondition(
     ifExists = true;
     name = name.slice(0, -"IfExists".length);
   }
-  const policyValues = asStrings(rawPolicyValues);
-  const requestValue = lookupContext(context, key);
-  const requestValues = requestValue === undefined ? [] : Array.isArray(requestValue) ? requestValue : [requestValue];
+  const parsed: ParsedOperator = { setOperator, ifExists, isNull: name.toLowerCase() === "null", op: operators[name.toLowerCase()] };
+  if (parsedOperators.size >= 1000) parsedOperators.clear();
+  parsedOperators.set(operatorName, parsed);
+  return parsed;
+}
 
-  if (name.toLowerCase() === "null") {
-    const absent = requestValues.length === 0;
-    return policyValues.some((p) => (p.toLowerCase() === "true" ? absent : !absent));
+/** Whether one request value satisfies the operator against any policy value (negated: against none). */
+function valueMatches(op: OperatorDef, policyValues: readonly string[], requestValue: string): boolean {
+  let hit = false;
+  for (const p of policyValues) {
+    if (op.match(requestValue, p)) {
+      hit = true;
+      break;
+    }
   }
-  const op = operators[name.toLowerCase()];
+  return op.negated ? !hit : hit;
+}
+
+const NO_VALUES: readonly string[] = [];
+
+/** Evaluates one `operator: { key: values }` entry. Unknown operators never match. */
+export function evaluateCondition(
+  operatorName: string,
+  key: string,
+  rawPolicyValues: ConditionValue,
+  context: Record<string, ContextValue>,
+): boolean {
+  const { setOperator, ifExists, isNull, op } = parseOperator(operatorName);
+  const requestValue = lookupContext(context, key);
+  const requestValues = requestValue === undefined ? NO_VALUES : Array.isArray(requestValue) ? requestValue : [requestValue];
+
+  if (isNull) {
+    const absent = requestValues.length === 0;
+    return asStrings(rawPolicyValues).some((p) => (p.toLowerCase() === "true" ? absent : !absent));
+  }
   if (!op) return false;
 
   if (requestValues.length === 0) {
@@ -169,17 +216,17 @@ export function evaluateCondition(
     return op.negated;
   }
 
-  const expanded = op.variables
-    ? policyValues.map((p) => expandVariables(p, context)).filter((p): p is string => p !== undefined)
-    : policyValues;
-  const valueMatches = (r: string): boolean => {
-    const hit = expanded.some((p) => op.match(r, p));
-    return op.negated ? !hit : hit;
-  };
-  if (setOperator === "all") return requestValues.every(valueMatches);
-  if (setOperator === "any") return requestValues.some(valueMatches);
-  // A single-valued operator on a multivalued key: IAM compares each value; we require one.
-  return op.negated ? requestValues.every(valueMatches) : requestValues.some(valueMatches);
+  const policyValues = asStrings(rawPolicyValues);
+  const expanded = op.variables ? expandAll(policyValues, context) : policyValues;
+  // ForAllValues: every request value; ForAnyValue: any. A single-valued operator on a
+  // multivalued key: IAM compares each value; we require one (all, for a negated operator).
+  const every = setOperator === "all" || (setOperator === undefined && op.negated);
+  for (const r of requestValues) {
+    const matches = valueMatches(op, expanded, r);
+    if (every && !matches) return false;
+    if (!every && matches) return true;
+  }
+  return every;
 }
 
 export function evaluateConditionBlock(
@@ -187,9 +234,11 @@ export function evaluateConditionBlock(
   context: Record<string, ContextValue>,
 ): boolean {
   if (!block) return true;
-  for (const [operatorName, entries] of Object.entries(block)) {
-    for (const [key, values] of Object.entries(entries)) {
-      if (!evaluateCondition(operatorName, key, values, context)) return false;
+  // Keys, not entries: no pair arrays to allocate on every call.
+  for (const operatorName of Object.keys(block)) {
+    const entries = block[operatorName] as Record<string, ConditionValue>;
+    for (const key of Object.keys(entries)) {
+      if (!evaluateCondition(operatorName, key, entries[key] as ConditionValue, context)) return false;
     }
   }
   return true;

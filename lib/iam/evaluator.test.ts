@@ -58,3 +58,43 @@ describe("KMS decisions", () => {
     expect(decideKms({ request: request(), identityPolicies: [], keyPolicy: { Statement: [] }, keyAccountId: "123456789012", grantAllows: true }).allowed).toBe(true);
   });
 });
+
+describe("memoized matching", () => {
+  test("what is remembered is keyed by pattern text: a document changed in place decides as it now reads", () => {
+    const statement = {
+      Effect: "Allow" as const,
+      Principal: { AWS: platform.roleArn },
+      Action: ["kms:Encrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::stratus-a-*"] } },
+    };
+    const keyPolicy: PolicyDocument = { Statement: [statement] };
+    const decide = (context: AuthzRequest["context"], action?: string): boolean =>
+      decideKms({ request: request(context, action), identityPolicies: [allowAll], keyPolicy, keyAccountId: "123456789012" }).allowed;
+    const bucketA = { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::stratus-a-data/x" };
+    const bucketB = { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::other-b-data/x" };
+    expect(decide(bucketA)).toBe(true);
+    expect(decide(bucketB)).toBe(false);
+    expect(decide(bucketA, "kms:generatedatakeywithoutplaintext")).toBe(true);
+
+    statement.Condition.StringLike["kms:EncryptionContext:aws:s3:arn"] = ["arn:aws:s3:::other-b-*"];
+    expect(decide(bucketA)).toBe(false);
+    expect(decide(bucketB)).toBe(true);
+
+    statement.Action = ["kms:Encrypt"];
+    expect(decide(bucketB)).toBe(false);
+    expect(decide(bucketB, "KMS:ENCRYPT")).toBe(true);
+
+    statement.Principal = { AWS: "arn:aws:iam::123456789012:root" };
+    // The statement now names the key's own account, not the platform's role.
+    expect(decide(bucketB, "kms:Encrypt")).toBe(false);
+  });
+
+  test("ARN patterns keep their segments apart however often they are matched", () => {
+    for (let i = 0; i < 3; i += 1) {
+      expect(arnMatches("arn:aws:kms:*:210987654321:*", "arn:aws:kms:eu-west-1:210987654321:key/k")).toBe(true);
+      expect(arnMatches("arn:aws:kms:*:210987654321:*", keyArn)).toBe(false);
+      expect(arnMatches("arn:aws:kms:*", keyArn)).toBe(false);
+    }
+  });
+});

@@ -27,15 +27,29 @@ function asList(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/** Principal entries naming a whole account (`123456789012`, `arn:aws:iam::123456789012:root`), by entry. */
+const entryAccounts = new Map<string, string | null>();
+
+/** The account an entry names as a whole, or null when it names something else. */
+function accountOfEntry(entry: string): string | null {
+  const cached = entryAccounts.get(entry);
+  if (cached !== undefined) return cached;
+  let account: string | null = null;
+  if (/^\d{12}$/.test(entry)) account = entry;
+  else account = /^arn:aws[a-z-]*:iam::(\d{12}):root$/.exec(entry)?.[1] ?? null;
+  if (entryAccounts.size >= 5000) entryAccounts.clear();
+  entryAccounts.set(entry, account);
+  return account;
+}
+
 function principalEntryMatch(entry: string, type: string, principal: AuthzPrincipal): PrincipalMatch {
   if (type === "Service") {
     return principal.servicePrincipal !== undefined && entry === principal.servicePrincipal ? "direct" : "none";
   }
   if (type !== "AWS") return "none";
   if (entry === "*") return "direct";
-  if (/^\d{12}$/.test(entry)) return entry === principal.accountId ? "account" : "none";
-  const root = /^arn:aws[a-z-]*:iam::(\d{12}):root$/.exec(entry);
-  if (root) return root[1] === principal.accountId ? "account" : "none";
+  const account = accountOfEntry(entry);
+  if (account !== null) return account === principal.accountId ? "account" : "none";
   if (entry === principal.arn) return "direct";
   if (principal.roleArn !== undefined && entry === principal.roleArn) return "direct";
   return "none";
@@ -54,9 +68,16 @@ export function principalMatch(block: PrincipalBlock, principal: AuthzPrincipal)
   return best;
 }
 
+function anyActionMatches(patterns: string | string[] | undefined, action: string): boolean {
+  if (patterns === undefined) return false;
+  if (!Array.isArray(patterns)) return actionMatches(patterns, action);
+  for (const p of patterns) if (actionMatches(p, action)) return true;
+  return false;
+}
+
 function actionApplies(statement: PolicyStatement, action: string): boolean {
-  if (statement.Action !== undefined) return asList(statement.Action).some((p) => actionMatches(p, action));
-  return !asList(statement.NotAction).some((p) => actionMatches(p, action));
+  if (statement.Action !== undefined) return anyActionMatches(statement.Action, action);
+  return !anyActionMatches(statement.NotAction, action);
 }
 
 function resourceApplies(statement: PolicyStatement, resource: string): boolean {

@@ -1,10 +1,24 @@
-/** Wildcard matching as IAM does it: `*` any run of characters, `?` exactly one. */
-const globCache = new Map<string, RegExp>();
+/**
+ * Wildcard matching as IAM does it: `*` any run of characters, `?` exactly one. Every call of the
+ * sandbox evaluates the same few patterns, so what is derived from a pattern string (its regular
+ * expression, its lower case, its ARN parts) is memoized by that string, never by a document:
+ * a document changed in place still evaluates as it now reads.
+ */
+const CACHE_LIMIT = 5000;
+const sensitiveGlobs = new Map<string, RegExp>();
+const insensitiveGlobs = new Map<string, RegExp>();
 
-export function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {
-  const cacheKey = `${ignoreCase ? "i" : "s"}:${pattern}`;
-  const cached = globCache.get(cacheKey);
-  if (cached) return cached;
+/** `map.get(key)`, else `make(key)` remembered; a full cache starts over. */
+function memoized<V>(map: Map<string, V>, key: string, make: (key: string) => V): V {
+  const cached = map.get(key);
+  if (cached !== undefined || map.has(key)) return cached as V;
+  const value = make(key);
+  if (map.size >= CACHE_LIMIT) map.clear();
+  map.set(key, value);
+  return value;
+}
+
+function compileGlob(pattern: string, ignoreCase: boolean): RegExp {
   let source = "^";
   for (const ch of pattern) {
     if (ch === "*") source += "[\\s\\S]*";
@@ -12,16 +26,23 @@ export function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {
     else source += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   }
   source += "$";
-  const re = new RegExp(source, ignoreCase ? "i" : "");
-  if (globCache.size > 5000) globCache.clear();
-  globCache.set(cacheKey, re);
-  return re;
+  return new RegExp(source, ignoreCase ? "i" : "");
 }
+
+const compileSensitive = (pattern: string): RegExp => compileGlob(pattern, false);
+const compileInsensitive = (pattern: string): RegExp => compileGlob(pattern, true);
+
+export function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {
+  return ignoreCase ? memoized(insensitiveGlobs, pattern, compileInsensitive) : memoized(sensitiveGlobs, pattern, compileSensitive);
+}
+
+const lowerCases = new Map<string, string>();
+const toLowerCase = (value: string): string => value.toLowerCase();
 
 export function globMatch(pattern: string, value: string, ignoreCase = false): boolean {
   if (pattern === "*") return true;
   if (!pattern.includes("*") && !pattern.includes("?")) {
-    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+    return ignoreCase ? memoized(lowerCases, pattern, toLowerCase) === memoized(lowerCases, value, toLowerCase) : pattern === value;
   }
   return globToRegExp(pattern, ignoreCase).test(value);
 }
@@ -46,10 +67,16 @@ export function arnMatches(pattern: string, arn: string): boolean {
   return true;
 }
 
-function splitArn(value: string): string[] | undefined {
+const arnParts = new Map<string, readonly string[] | null>();
+
+function splitArnUncached(value: string): readonly string[] | null {
   const parts = value.split(":");
-  if (parts.length < 6) return undefined;
+  if (parts.length < 6) return null;
   return [...parts.slice(0, 5), parts.slice(5).join(":")];
+}
+
+function splitArn(value: string): readonly string[] | null {
+  return memoized(arnParts, value, splitArnUncached);
 }
 
 /** Resource element: `*`, or an ARN pattern; wildcards allowed, case-sensitive. */

@@ -4,7 +4,7 @@
  * policies alone. Also the key-policy lockout safety check, which evaluates a new policy.
  */
 import { decideKms } from "../../../lib/iam/evaluator";
-import type { ContextValue } from "../../../lib/iam/types";
+import type { ContextValue, PolicyDocument } from "../../../lib/iam/types";
 import { type AccessCheck, authzRequest } from "../../authorize";
 import { ServiceError } from "../../errors";
 import type { Input } from "../../input";
@@ -90,6 +90,26 @@ export function grantForAwsResource(ctx: CallContext): Record<string, ContextVal
   return ctx.viaService ? { "kms:GrantIsForAWSResource": "true" } : {};
 }
 
+/**
+ * Key policies parsed once per version rather than per call: a key's policy text only changes
+ * through CreateKey or PutKeyPolicy, and a new text is a new entry. The evaluator never changes
+ * a document, so every call of a version shares one. Bounded, oldest out first.
+ */
+const parsedPolicies = new Map<string, PolicyDocument>();
+const PARSED_POLICIES_KEPT = 1_000;
+
+export function keyPolicyDocument(text: string): PolicyDocument {
+  const cached = parsedPolicies.get(text);
+  if (cached !== undefined) return cached;
+  const document = parsePolicy(text);
+  if (parsedPolicies.size >= PARSED_POLICIES_KEPT) {
+    const oldest = parsedPolicies.keys().next();
+    if (!oldest.done) parsedPolicies.delete(oldest.value);
+  }
+  parsedPolicies.set(text, document);
+  return document;
+}
+
 /** Use of a key: its key policy, the caller's identity policies and its grants decide. */
 export function keyAccess(
   world: World,
@@ -101,8 +121,8 @@ export function keyAccess(
   return {
     action: `kms:${operation}`,
     resource: key.arn,
-    context: { ...callContext(ctx), ...encryptionContextKeys(options.encryptionContext), ...options.extra, ...keyContext(world, key) },
-    keyPolicy: { document: parsePolicy(key.policy), accountId: key.accountId, grantAllows: grantAllows(ctx, key, operation, options.encryptionContext) },
+    context: Object.assign(callContext(ctx), encryptionContextKeys(options.encryptionContext), options.extra, keyContext(world, key)),
+    keyPolicy: { document: keyPolicyDocument(key.policy), accountId: key.accountId, grantAllows: grantAllows(ctx, key, operation, options.encryptionContext) },
   };
 }
 
