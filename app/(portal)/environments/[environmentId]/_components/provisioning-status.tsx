@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
 import { StatusBadge } from "@/components/status-badge";
@@ -10,6 +9,8 @@ import { CodeFigure } from "@/components/code-figure";
 import { StepRetryNotice } from "@/components/step-retry-notice";
 import { STEP_RETRYING_LABEL, STEP_STATUS_LABELS } from "@/lib/labels";
 import { retryProvisioningAction } from "../actions";
+import { provisioningProgress } from "./provisioning-progress";
+import { useProvisioningStatus } from "./use-provisioning-status";
 
 function elapsed(step: ProvisioningStepView, now: number): string | null {
   if (!step.startedAt) return null;
@@ -18,24 +19,13 @@ function elapsed(step: ProvisioningStepView, now: number): string | null {
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
 }
 
-async function fetchStatus(environmentId: string): Promise<ProvisioningStatusView> {
-  const response = await fetch(`/api/environments/${environmentId}/status`, { cache: "no-store" });
-  if (!response.ok) throw new Error(`status ${response.status}`);
-  return (await response.json()) as ProvisioningStatusView;
-}
-
 /** `policyCheckAnchor`: the id of the page's key policy check, linked from the failure panel (customer-managed keys only). */
 export function ProvisioningStatus({ initial, policyCheckAnchor }: { initial: ProvisioningStatusView; policyCheckAnchor?: string }) {
   const router = useRouter();
   const [now, setNow] = useState(() => Date.now());
   const [retrying, startRetry] = useTransition();
   const [retryError, setRetryError] = useState<string>();
-  const { data, isError } = useQuery({
-    queryKey: ["provisioning-status", initial.environmentId],
-    queryFn: () => fetchStatus(initial.environmentId),
-    initialData: initial,
-    refetchInterval: (query) => (query.state.data?.status === "PROVISIONING" ? 1500 : false),
-  });
+  const { data, isError } = useProvisioningStatus(initial);
   const lastStatus = useRef(initial.status);
   useEffect(() => {
     // Server-rendered parts (tenant name, next steps) follow when the status settles.
@@ -52,13 +42,30 @@ export function ProvisioningStatus({ initial, policyCheckAnchor }: { initial: Pr
 
   const steps = data.attempt?.steps ?? [];
   const failed = steps.find((step) => step.status === "FAILED");
+  const progress = provisioningProgress(data);
   return (
     <section aria-labelledby="provisioning-heading" className="space-y-4">
       <div className="flex items-center gap-3">
         <h2 id="provisioning-heading" className="text-lg font-semibold">Provisioning</h2>
-        <StatusBadge status={data.status} />
+        <span data-testid="provisioning-status">
+          <StatusBadge status={data.status} />
+        </span>
         {data.attempt ? <span className="text-sm text-slate-600">Attempt {data.attempt.number}</span> : null}
       </div>
+      {progress ? (
+        <div className="space-y-1">
+          <p id="provisioning-progress-text" className="text-sm font-medium text-slate-800">
+            {progress.text}
+          </p>
+          <progress
+            aria-label="Provisioning progress"
+            aria-describedby="provisioning-progress-text"
+            value={progress.done}
+            max={progress.total}
+            className="h-2 w-full overflow-hidden rounded-full bg-slate-200 [&::-moz-progress-bar]:bg-blue-700 [&::-webkit-progress-bar]:bg-slate-200 [&::-webkit-progress-value]:bg-blue-700"
+          />
+        </div>
+      ) : null}
       {isError ? <p className="text-sm text-amber-800">Live updates paused: the status could not be fetched. Retrying…</p> : null}
       <ol aria-label="Provisioning steps" className="divide-y divide-slate-200 rounded-md border border-slate-200" aria-live="polite">
         {steps.map((step) => (
