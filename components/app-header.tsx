@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { env } from "@/lib/env";
 import type { ActionResult } from "@/lib/pipeline/result";
+import { sandboxMode } from "@/lib/sandbox-deploy/mode";
 import { SignOutButton } from "./sign-out-button";
 
 /** "Notifications, 2 unread": the link's accessible name carries the count the badge shows. */
@@ -25,6 +26,27 @@ function NotificationsLink({ unread }: { unread: number }) {
   );
 }
 
+/** The accessible name and tooltip of the Sandbox badge. */
+export function sandboxBadgeDescription(cliEndpointUrl: string): string {
+  return `Sandbox: AWS calls go to the local sandbox at ${cliEndpointUrl}, not to AWS. The AWS CLI commands shown carry --endpoint-url ${cliEndpointUrl}.`;
+}
+
+/** Shown on every screen while the portal talks to the sandbox, so nobody mistakes a demo for AWS. */
+function SandboxBadge({ cliEndpointUrl }: { cliEndpointUrl: string }) {
+  const description = sandboxBadgeDescription(cliEndpointUrl);
+  return (
+    <span
+      role="note"
+      aria-label={description}
+      title={description}
+      data-testid="sandbox-badge"
+      className="rounded-full border border-amber-400 bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900"
+    >
+      Sandbox
+    </span>
+  );
+}
+
 export function AppHeader({
   homeHref,
   context,
@@ -40,6 +62,7 @@ export function AppHeader({
   /** The sign-out server action, handed down by the layout (shared UI imports no route code). */
   signOutAction: (previous: ActionResult | null, formData: FormData) => Promise<ActionResult>;
 }) {
+  const sandbox = sandboxMode();
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
@@ -48,6 +71,7 @@ export function AppHeader({
             {env().brandName}
           </Link>
           <span className="text-sm text-slate-600">{context}</span>
+          {sandbox ? <SandboxBadge cliEndpointUrl={sandbox.cliEndpointUrl} /> : null}
         </div>
         <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
           {unreadNotifications === undefined ? null : <NotificationsLink unread={unreadNotifications} />}

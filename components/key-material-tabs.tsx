@@ -1,7 +1,17 @@
 import { CodeBlock } from "@/components/code-block";
+import { SandboxDeploy } from "@/components/sandbox-deploy";
 import { Tabs } from "@/components/tabs";
 import { buttonClasses } from "@/components/ui/button";
 import type { byokMaterial } from "@/lib/environments/byok-material";
+import type { ActionResult } from "@/lib/pipeline/result";
+import type { SandboxDeployProgress } from "@/lib/sandbox-deploy/deploy-keys";
+import { sandboxMode } from "@/lib/sandbox-deploy/mode";
+
+/** The keys step's actions for "Deploy in the sandbox" (its own, and the key-ARN step's for "Use these keys"). */
+export interface SandboxDeployActions {
+  deploy: (input: unknown) => Promise<ActionResult<SandboxDeployProgress>>;
+  submitKeys: (input: { environmentId: string; s3KeyArn: string; rdsKeyArn: string }) => Promise<ActionResult<unknown>>;
+}
 
 /**
  * The key policy statements and the CloudFormation template of one customer-managed
@@ -12,12 +22,16 @@ export function KeyMaterialTabs({
   environmentId,
   material,
   inWizard,
+  sandboxActions,
 }: {
   environmentId: string;
   material: ReturnType<typeof byokMaterial>;
   /** On the keys step the payload goes into the next step; afterwards it only shows the keys' ARNs. */
   inWizard: boolean;
+  /** The wizard's keys step hands these down; with them, sandbox mode adds "Deploy in the sandbox". */
+  sandboxActions?: SandboxDeployActions;
 }) {
+  const sandbox = inWizard && sandboxActions ? sandboxMode() : null;
   return (
     <Tabs
       tabs={[
@@ -77,6 +91,15 @@ export function KeyMaterialTabs({
                 {inWizard ? " and paste it in the next step" : ""}:
               </p>
               <CodeBlock title="Describe-stacks command" language="shell" code={material.describeStacksCommand} filled={material.filled} />
+              {sandbox && sandboxActions ? (
+                <SandboxDeploy
+                  environmentId={environmentId}
+                  stackName={material.stackName}
+                  cliEndpointUrl={sandbox.cliEndpointUrl}
+                  deploy={sandboxActions.deploy}
+                  submitKeys={sandboxActions.submitKeys}
+                />
+              ) : null}
             </div>
           ),
         },

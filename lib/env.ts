@@ -3,6 +3,7 @@ import { z } from "zod";
 // The same shapes and rules the BYOK core checks before rendering policies, templates and
 // commands, so a configuration that starts can always be rendered.
 import { accountIdPattern, iamRoleArnPattern, partitionPattern, platformRoleArnProblems, resourcePrefixPattern } from "./byok/values";
+import { cliEndpointUrlPattern } from "./byok/commands";
 
 /**
  * The vendor's configuration, parsed once. Embedded defaults (local PostgreSQL and
@@ -63,6 +64,11 @@ const envSchema = z
     awsEndpoint: z
       .url({ error: "AWS_ENDPOINT_URL must be an http(s) URL, e.g. http://127.0.0.1:4566." })
       .optional(),
+    /**
+     * Sandbox mode only (AWS_ENDPOINT_URL set): the sandbox as the customer's shell reaches it,
+     * put into every displayed AWS CLI command as `--endpoint-url`. Unset against real AWS.
+     */
+    cliEndpointUrl: z.string().optional(),
     databaseUrl: z
       .string({ error: "DATABASE_URL is required." })
       .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgresql:// connection string."),
@@ -82,6 +88,20 @@ const envSchema = z
     webhookAllowLoopbackHttp: z.boolean(),
   })
   .superRefine((env, ctx) => {
+    if (env.cliEndpointUrl !== undefined && env.awsEndpoint === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cliEndpointUrl"],
+        message: "SANDBOX_CLI_ENDPOINT_URL applies only with AWS_ENDPOINT_URL (the sandbox); against real AWS the commands need no endpoint, so unset it.",
+      });
+    } else if (env.cliEndpointUrl !== undefined && !cliEndpointUrlPattern.test(env.cliEndpointUrl)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cliEndpointUrl"],
+        message:
+          "SANDBOX_CLI_ENDPOINT_URL (default: AWS_ENDPOINT_URL) must be an http(s) URL with a host, an optional port and path and nothing else, e.g. http://127.0.0.1:4566: it is shown in the commands customers paste.",
+      });
+    }
     if (!env.supportedRegions.includes(env.defaultRegion)) {
       ctx.addIssue({
         code: "custom",
@@ -122,6 +142,8 @@ export function isEmbedded(source: EnvSource = process.env): boolean {
   return source.BYOK_EMBEDDED === "1" || optional(source.DATABASE_URL) === undefined;
 }
 
+const portalEndpoint = (value: string | undefined) => (value !== undefined && URL.canParse(value) ? value : undefined);
+
 /** Parses a set of environment variables; throws ConfigError with one line per problem. */
 export function parseEnv(source: EnvSource = process.env): PortalEnv {
   const embedded = isEmbedded(source);
@@ -140,6 +162,10 @@ export function parseEnv(source: EnvSource = process.env): PortalEnv {
     brandName: optional(source.BRAND_NAME) ?? "Stratus Cloud",
     resourcePrefix: optional(source.RESOURCE_PREFIX) ?? "stratus",
     awsEndpoint: pick("AWS_ENDPOINT_URL", SANDBOX_ENDPOINT),
+    // Normally the same URL as the portal's; different when the portal reaches the sandbox by
+    // another name than the customer's shell does (a container network, a proxy).
+    // (A malformed AWS_ENDPOINT_URL has its own message, and is no default.)
+    cliEndpointUrl: optional(source.SANDBOX_CLI_ENDPOINT_URL) ?? portalEndpoint(pick("AWS_ENDPOINT_URL", SANDBOX_ENDPOINT)),
     databaseUrl: optional(source.DATABASE_URL),
     authSecret: pick("BETTER_AUTH_SECRET", EMBEDDED_AUTH_SECRET),
     appUrl: optional(source.BETTER_AUTH_URL) ?? `http://localhost:${optional(source.PORT) ?? "3000"}`,

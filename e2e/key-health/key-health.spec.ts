@@ -1,7 +1,7 @@
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Locator, Page } from "@playwright/test";
-import { aws, customerWorkspace, runDisplayedCommand } from "../fixtures/aws-cli";
+import { aws, customerWorkspace, runDisplayedCommand, sandboxUrl } from "../fixtures/aws-cli";
 import { createKeyWithStatements } from "../fixtures/customer-keys";
 import { createCustomerOrganization, demoUsers, expect, signIn, test } from "../fixtures/portal";
 import { createFromReview, fillKeyArns, snippet, startByokDraft, statements, waitForStatus } from "../fixtures/wizard";
@@ -104,7 +104,7 @@ test("a disabled S3 key: Check now says Key disabled, enabling it is noticed, an
   await expect(region.getByTestId("key-health-rotation")).toHaveText("Rotation off");
   await expect(region.getByRole("heading", { name: "Trace the platform's use of your keys" })).toBeVisible();
   expect(await snippet(page, "CloudTrail events for the S3 key")).toBe(
-    `aws cloudtrail lookup-events --region ${REGION} --lookup-attributes AttributeKey=ResourceName,AttributeValue=${s3KeyArn}`,
+    `aws cloudtrail lookup-events --region ${REGION} --endpoint-url ${sandboxUrl()} --lookup-attributes AttributeKey=ResourceName,AttributeValue=${s3KeyArn}`,
   );
   await region.screenshot({ path: shots("1-key-disabled") });
   await expectNoSeriousAccessibilityProblems(page);
@@ -120,7 +120,7 @@ test("a disabled S3 key: Check now says Key disabled, enabling it is noticed, an
 
   // The fix as the page shows it, run as shown.
   const enable = await snippet(page, "Enable the S3 key");
-  expect(enable).toBe(`aws kms enable-key --key-id ${s3KeyArn} --region ${REGION}`);
+  expect(enable).toBe(`aws kms enable-key --key-id ${s3KeyArn} --region ${REGION} --endpoint-url ${sandboxUrl()}`);
   await runDisplayedCommand(enable, shellOf(workspace));
   await expect(stateOf(region)).toHaveText("Healthy", { timeout: SCHEDULED_CHECK_TIMEOUT });
   const history = region.getByRole("list", { name: "History" });
@@ -172,7 +172,7 @@ test("an RDS key scheduled for deletion: support's Check now finds it, the custo
   await expect(stateOf(region)).toHaveText("Pending deletion");
   await expect(region.getByTestId("deletion-date-rds")).toHaveText(deletionDay);
   const cancel = await snippet(page, "Cancel the deletion of the RDS key");
-  expect(cancel).toBe(`aws kms cancel-key-deletion --key-id ${rdsKeyArn} --region ${REGION}`);
+  expect(cancel).toBe(`aws kms cancel-key-deletion --key-id ${rdsKeyArn} --region ${REGION} --endpoint-url ${sandboxUrl()}`);
   const enable = await snippet(page, "Enable the RDS key");
   await region.screenshot({ path: shots("2-pending-deletion") });
   await support.screenshot({ path: shots("3-support-pending-deletion"), fullPage: true });

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shellWords } from "./__testing__/shell";
 import { checkKeyArn, formatKeyArn, parseOnboardingPayload } from "./arns";
 import {
+  cliEndpointUrlPattern,
+  cliEndpointWords,
   deployCommand,
+  keyCommands,
   describeStacksCommand,
   manualAliasCommands,
   ONBOARDING_PAYLOAD_QUERY,
@@ -44,6 +47,7 @@ function expectedDeployArgv(input: CommandContext, tenantName?: string): string[
     ...(tenantName === undefined ? [] : [`TenantName=${tenantName}`]),
     "--region",
     input.region,
+    ...(input.endpointUrl === undefined ? [] : ["--endpoint-url", input.endpointUrl]),
   ];
 }
 
@@ -96,8 +100,91 @@ describe("commands: the words the shell passes to aws", () => {
     expect(() => stackNameFor("Stratus x")).toThrow(InvalidByokValueError);
   });
 
-  it("never carry --endpoint-url (tests add it, customers never need it)", () => {
-    for (const command of [deployCommand(ctx), describeStacksCommand(ctx), ...manualAliasCommands(aliasCtx)]) expect(command).not.toContain("endpoint");
+  it("against real AWS (no endpoint in the context) never carry --endpoint-url", () => {
+    const key = keyCommands(env.s3KeyArn, env.region);
+    const oneLiners = [key.describeState, key.describe, key.enable, key.cancelDeletion, key.enableRotation, key.getPolicy(), key.putPolicy(), key.cloudTrailLookup];
+    for (const command of [deployCommand(ctx), describeStacksCommand(ctx), ...manualAliasCommands(aliasCtx), ...oneLiners]) expect(command).not.toContain("endpoint");
+  });
+});
+
+describe("commands: the sandbox's --endpoint-url", () => {
+  const SANDBOX = "http://127.0.0.1:4566";
+  const sandboxCtx: CommandContext = { ...ctx, endpointUrl: SANDBOX };
+  const sandboxAliasCtx = { ...aliasCtx, endpointUrl: SANDBOX };
+
+  it("deploy and redeploy: right after --region, as their last option", () => {
+    expect(shellWords(deployCommand(sandboxCtx))).toEqual(expectedDeployArgv(sandboxCtx));
+    expect(shellWords(redeployWithTenantCommand({ ...sandboxCtx, tenantName: env.tenantName }))).toEqual(expectedDeployArgv(sandboxCtx, env.tenantName));
+    expect(deployCommand(sandboxCtx)).toBe(`${deployCommand(ctx)} \\\n  --endpoint-url ${SANDBOX}`);
+  });
+
+  it("describe-stacks and the manual alias commands: right after --region", () => {
+    expect(shellWords(describeStacksCommand(sandboxCtx)).slice(3, 9)).toEqual(["--profile", "byok", "--region", env.region, "--endpoint-url", SANDBOX]);
+    for (const command of manualAliasCommands(sandboxAliasCtx)) {
+      const words = shellWords(command);
+      expect(words.slice(3, 9)).toEqual(["--profile", "byok", "--region", env.region, "--endpoint-url", SANDBOX]);
+      expect(words.filter((word) => word !== "--endpoint-url" && word !== SANDBOX)).toEqual(shellWords(manualAliasCommands(aliasCtx)[manualAliasCommands(sandboxAliasCtx).indexOf(command)] ?? ""));
+    }
+  });
+
+  it("the one-line key commands: after --region, before anything else (and before a redirection)", () => {
+    const key = keyCommands(env.s3KeyArn, env.region, { endpointUrl: SANDBOX });
+    expect(key.enable).toBe(`aws kms enable-key --key-id ${env.s3KeyArn} --region ${env.region} --endpoint-url ${SANDBOX}`);
+    expect(key.getPolicy()).toBe(
+      `aws kms get-key-policy --key-id ${env.s3KeyArn} --region ${env.region} --endpoint-url ${SANDBOX} --policy-name default --query Policy --output text > current-key-policy.json`,
+    );
+    expect(key.cloudTrailLookup).toBe(
+      `aws cloudtrail lookup-events --region ${env.region} --endpoint-url ${SANDBOX} --lookup-attributes AttributeKey=ResourceName,AttributeValue=${env.s3KeyArn}`,
+    );
+    const againstAws = keyCommands(env.s3KeyArn, env.region);
+    expect(key.describeState.replace(` --endpoint-url ${SANDBOX}`, "")).toBe(againstAws.describeState);
+    expect(key.putPolicy("fixed.json").replace(` --endpoint-url ${SANDBOX}`, "")).toBe(againstAws.putPolicy("fixed.json"));
+  });
+
+  it("a sandbox golden file: what a demo runner pastes", async () => {
+    const sections = [
+      ["Create the keys (step 2)", deployCommand(sandboxCtx)],
+      ["Print the onboarding payload", describeStacksCommand(sandboxCtx)],
+      ["Add aliases and tags after provisioning (step 4), manually", manualAliasCommands(sandboxAliasCtx).join("\n\n")],
+      ["Enable a key", keyCommands(env.s3KeyArn, env.region, { endpointUrl: SANDBOX }).enable],
+    ];
+    await expect(sections.map(([title, command]) => `# ${title}\n${command}\n`).join("\n")).toMatchFileSnapshot("./__golden__/commands-sandbox.sh");
+  });
+
+  it.each([
+    ["http://127.0.0.1:4566", true],
+    ["http://localhost:4566/", true],
+    ["https://sandbox.internal.example:8443/aws", true],
+    ["http://sandbox", true],
+    ["ftp://127.0.0.1:4566", false],
+    ["127.0.0.1:4566", false],
+    ["http://127.0.0.1:4566;reboot", false],
+    ["http://127.0.0.1:4566 --debug", false],
+    ["http://$(id):4566", false],
+    ["http://`id`", false],
+    ["http://user:secret@127.0.0.1:4566", false],
+    ["http://127.0.0.1:4566/?a=b&c=d", false],
+    ["http://127.0.0.1:4566/#x", false],
+    ["http://[::1]:4566", false],
+    ["http://127.0.0.1:4566\n", false],
+    ["http://127.0.0.1:4566/~user", false],
+    ["http://-debug", false],
+    ["", false],
+  ])("endpoint %j accepted: %s", (url, accepted) => {
+    expect(cliEndpointUrlPattern.test(url)).toBe(accepted);
+    if (accepted) {
+      expect(cliEndpointWords(url)).toEqual(["--endpoint-url", url]);
+      expect(shellQuote(url)).toBe(url);
+      expect(shellWords(deployCommand({ ...ctx, endpointUrl: url })).slice(-2)).toEqual(["--endpoint-url", url]);
+    } else {
+      expect(() => cliEndpointWords(url)).toThrow(InvalidByokValueError);
+      expect(() => deployCommand({ ...ctx, endpointUrl: url })).toThrow(InvalidByokValueError);
+      expect(() => keyCommands(env.s3KeyArn, env.region, { endpointUrl: url })).toThrow(InvalidByokValueError);
+    }
+  });
+
+  it("no endpoint: no words", () => {
+    expect(cliEndpointWords(undefined)).toEqual([]);
   });
 });
 
@@ -168,8 +255,11 @@ function runInShell(command: string): string[] {
 
 describe("commands in /bin/sh", () => {
   it("run as displayed and pass exactly the intended arguments", () => {
+    const sandbox = { ...aliasCtx, endpointUrl: "http://127.0.0.1:4566" };
     const commands = [deployCommand(ctx), redeployWithTenantCommand(aliasCtx), describeStacksCommand(ctx), ...manualAliasCommands(aliasCtx)];
-    for (const command of commands) expect(runInShell(command)).toEqual(shellWords(command));
+    const sandboxCommands = [deployCommand(sandbox), redeployWithTenantCommand(sandbox), describeStacksCommand(sandbox), ...manualAliasCommands(sandbox)];
+    for (const command of [...commands, ...sandboxCommands]) expect(runInShell(command)).toEqual(shellWords(command));
+    for (const command of sandboxCommands) expect(runInShell(command)).toContain("--endpoint-url");
   });
 });
 
@@ -198,6 +288,12 @@ const validContext: fc.Arbitrary<AliasContext> = fc
     stackName: fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,40}$/),
     templateFile: fc.option(fc.stringMatching(/^[A-Za-z0-9_.\/+@][A-Za-z0-9_.\/+@-]{0,30}$/), { nil: undefined }),
     profile: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.+@-]{0,20}$/), { nil: undefined }),
+    endpointUrl: fc.option(
+      fc.record({ scheme: fc.constantFrom("http", "https"), host: fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,20}[a-z0-9]$/), port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }) }).map(
+        ({ scheme, host, port }) => `${scheme}://${host}${port === undefined ? "" : `:${port}`}`,
+      ),
+      { nil: undefined },
+    ),
     tenantName: fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?$/),
     resourcePrefix: fc.stringMatching(/^[b-z][a-z0-9]{1,14}$/),
   })
@@ -216,12 +312,13 @@ const validContext: fc.Arbitrary<AliasContext> = fc
         tenantName: base.tenantName,
         ...(base.templateFile === undefined ? {} : { templateFile: base.templateFile }),
         ...(base.profile === undefined ? {} : { profile: base.profile }),
+        ...(base.endpointUrl === undefined ? {} : { endpointUrl: base.endpointUrl }),
         s3KeyArn: keys.s3KeyArn.replace(/^arn:aws:/, `arn:${partition}:`),
         rdsKeyArn: keys.rdsKeyArn.replace(/^arn:aws:/, `arn:${partition}:`),
       };
     }),
   );
-const fields = ["region", "platformRoleArn", "environmentId", "bucketNamePrefix", "stackName", "templateFile", "profile", "tenantName", "resourcePrefix", "s3KeyArn", "rdsKeyArn"] as const;
+const fields = ["region", "platformRoleArn", "environmentId", "bucketNamePrefix", "stackName", "templateFile", "profile", "endpointUrl", "tenantName", "resourcePrefix", "s3KeyArn", "rdsKeyArn"] as const;
 const tamperedContext = fc
   .tuple(validContext, fc.constantFrom(...fields), hostile, fc.constantFrom("replace", "append", "prepend"))
   .map(([base, field, value, how]): AliasContext => {
@@ -230,7 +327,8 @@ const tamperedContext = fc
   });
 
 function renderAll(input: AliasContext): string[] {
-  return [deployCommand(input), redeployWithTenantCommand(input), describeStacksCommand(input), ...manualAliasCommands(input)];
+  const key = keyCommands(input.s3KeyArn, input.region, input.endpointUrl === undefined ? {} : { endpointUrl: input.endpointUrl });
+  return [deployCommand(input), redeployWithTenantCommand(input), describeStacksCommand(input), ...manualAliasCommands(input), key.enable, key.putPolicy()];
 }
 
 describe("commands: properties", () => {
@@ -255,6 +353,11 @@ describe("commands: properties", () => {
         expect(shellWords(deploy ?? "")).toEqual(expectedDeployArgv(input, input.tenantName));
         expect(shellWords(redeploy ?? "")).toEqual(expectedDeployArgv(input, input.tenantName));
         expect(shellWords(describeStacks ?? "")).toContain(input.stackName);
+        for (const command of commands) {
+          const words = shellWords(command);
+          expect(words.includes("--endpoint-url")).toBe(input.endpointUrl !== undefined);
+          if (input.endpointUrl !== undefined) expect(words[words.indexOf("--endpoint-url") + 1]).toBe(input.endpointUrl);
+        }
         expect(checkKeyArn(input.s3KeyArn, { partition: input.partition, region: input.region, platformAccountId: input.platformAccountId }).ok).toBe(true);
       }),
       { numRuns: 500 },

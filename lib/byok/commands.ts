@@ -32,9 +32,38 @@ export interface CommandContext {
   tenantName?: string;
   resourcePrefix: string;
   partition: string;
+  /**
+   * Where the customer's AWS CLI sends its calls when that is not AWS itself: the sandbox's URL
+   * as the customer's shell reaches it. Unset (real AWS): no `--endpoint-url`, and every command
+   * stays exactly as before.
+   */
+  endpointUrl?: string;
 }
 
 export const DEFAULT_PROFILE = "byok";
+
+/**
+ * An endpoint URL that is one shell word needing no quotes: http or https, a host name or IPv4
+ * address, an optional port and an optional path of unreserved characters. No user info, query
+ * or fragment (nothing a shell or the CLI could read as something else), no IPv6 literal (its
+ * brackets are shell glob characters).
+ */
+export const cliEndpointUrlPattern = /^https?:\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?(?:\/[A-Za-z0-9._\/-]*)?$/;
+
+/** Validates an endpoint URL for a displayed command; throws InvalidByokValueError. */
+export function requireCliEndpointUrl(value: unknown): string {
+  return requireMatch("endpoint URL", value, cliEndpointUrlPattern, "an http(s) URL such as http://127.0.0.1:4566 (a host, an optional port and path, nothing else)");
+}
+
+/**
+ * The words every displayed command carries when the CLI must call somewhere other than AWS:
+ * `--endpoint-url <url>`, right after `--region`; none when `endpointUrl` is unset. The AWS
+ * CLI v1 ignores the AWS_ENDPOINT_URL variable, so only the option makes a pasted command reach
+ * the sandbox.
+ */
+export function cliEndpointWords(endpointUrl: string | undefined): string[] {
+  return endpointUrl === undefined ? [] : ["--endpoint-url", requireCliEndpointUrl(endpointUrl)];
+}
 
 /** The query that prints the OnboardingPayload output alone (JMESPath, backticks for a literal). */
 export const ONBOARDING_PAYLOAD_QUERY = `Stacks[0].Outputs[?OutputKey==\`${TEMPLATE_OUTPUTS.onboardingPayload}\`].OutputValue`;
@@ -69,6 +98,11 @@ function profileLine(ctx: CommandContext): CommandLine[] {
   return [["--profile", profile]];
 }
 
+function endpointLine(ctx: Pick<CommandContext, "endpointUrl">): CommandLine[] {
+  const words = cliEndpointWords(ctx.endpointUrl);
+  return words.length === 0 ? [] : [words];
+}
+
 function checkedStackName(ctx: CommandContext): string {
   return requireMatch("stack name", ctx.stackName, stackNamePattern, "a CloudFormation stack name (a letter, then letters, digits, hyphens)");
 }
@@ -98,6 +132,7 @@ function deploy(ctx: CommandContext, tenantName: string | undefined): string {
       ["--parameter-overrides"],
       ...Object.entries(parameters).map(([name, value]) => ({ nested: [`${name}=${value}`] })),
       ["--region", region],
+      ...endpointLine(ctx),
     ],
   );
 }
@@ -115,7 +150,7 @@ export function redeployWithTenantCommand(ctx: CommandContext & { tenantName: st
 /** Prints the onboarding payload (both key ARNs as JSON) once the stack is complete. */
 export function describeStacksCommand(ctx: CommandContext): string {
   const region = requireRegion(ctx.region);
-  const lines: CommandLine[] = [...profileLine(ctx), ["--region", region], ["--stack-name", checkedStackName(ctx)]];
+  const lines: CommandLine[] = [...profileLine(ctx), ["--region", region], ...endpointLine(ctx), ["--stack-name", checkedStackName(ctx)]];
   const head = formatCommand(["aws", "cloudformation", "describe-stacks"], lines);
   // The query holds brackets, `?` and backticks: double quotes with escaped backticks, as in AWS's own docs.
   const query = `"${ONBOARDING_PAYLOAD_QUERY.replaceAll("`", "\\`")}"`;
@@ -136,22 +171,24 @@ export function manualAliasCommands(ctx: CommandContext & { tenantName: string; 
   const tenantName = requireTenantName(ctx.tenantName);
   const aliases = keyAliasNames(ctx.resourcePrefix, tenantName);
   const tag = `TagKey=${tenantTagKey(ctx.resourcePrefix)},TagValue=${tenantName}`;
-  const profile = profileLine(ctx);
+  const where = [...profileLine(ctx), ["--region", region], ...endpointLine(ctx)];
   const createAlias = (aliasName: string, targetKeyArn: string) =>
-    formatCommand(["aws", "kms", "create-alias"], [...profile, ["--region", region], ["--alias-name", aliasName], ["--target-key-id", targetKeyArn]]);
+    formatCommand(["aws", "kms", "create-alias"], [...where, ["--alias-name", aliasName], ["--target-key-id", targetKeyArn]]);
   const tagResource = (targetKeyArn: string) =>
-    formatCommand(["aws", "kms", "tag-resource"], [...profile, ["--region", region], ["--key-id", targetKeyArn], ["--tags", tag]]);
+    formatCommand(["aws", "kms", "tag-resource"], [...where, ["--key-id", targetKeyArn], ["--tags", tag]]);
   return [createAlias(aliases.s3, s3KeyArn), createAlias(aliases.rds, rdsKeyArn), tagResource(s3KeyArn), tagResource(rdsKeyArn)];
 }
 
 /**
  * The one-line commands that act on one of the customer's keys, for messages and fix panels.
- * The ARN and Region are validated by the caller (a refused value becomes a placeholder there).
+ * The ARN and Region are validated by the caller (a refused value becomes a placeholder there);
+ * the endpoint URL here.
  * The policy is read with `--query Policy --output text`: without it the CLI also prints the
  * policy's name, and the file is no longer a policy put-key-policy takes back.
  */
-export function keyCommands(keyArn: string, region: string) {
-  const key = `--key-id ${keyArn} --region ${region}`;
+export function keyCommands(keyArn: string, region: string, options: Pick<CommandContext, "endpointUrl"> = {}) {
+  const where = ["--region", region, ...cliEndpointWords(options.endpointUrl)].join(" ");
+  const key = `--key-id ${keyArn} ${where}`;
   return {
     describeState: `aws kms describe-key ${key} --query "KeyMetadata.[KeyState,DeletionDate,Arn]" --output text`,
     describeType: `aws kms describe-key ${key} --query "KeyMetadata.[KeySpec,KeyUsage]" --output text`,
@@ -162,6 +199,6 @@ export function keyCommands(keyArn: string, region: string) {
     getPolicy: (file = "current-key-policy.json") => `aws kms get-key-policy ${key} --policy-name default --query Policy --output text > ${file}`,
     putPolicy: (file = "current-key-policy.json") => `aws kms put-key-policy ${key} --policy-name default --policy file://${file}`,
     // CloudTrail records KMS calls in the key's Region, with the key ARN among the event's resources.
-    cloudTrailLookup: `aws cloudtrail lookup-events --region ${region} --lookup-attributes AttributeKey=ResourceName,AttributeValue=${keyArn}`,
+    cloudTrailLookup: `aws cloudtrail lookup-events ${where} --lookup-attributes AttributeKey=ResourceName,AttributeValue=${keyArn}`,
   };
 }

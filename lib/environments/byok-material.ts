@@ -4,6 +4,7 @@ import { rdsKeyStatements, s3KeyStatements, statementsForPasting } from "@/lib/b
 import { renderKeysTemplate, TEMPLATE_FILE_NAME } from "@/lib/byok/template";
 import { bucketNamePrefixFor } from "@/lib/byok/values";
 import { env } from "@/lib/env";
+import { cliEndpointOption } from "@/lib/sandbox-deploy/mode";
 
 /**
  * Everything the customer copies for one environment: onboarding values, key policy
@@ -22,6 +23,7 @@ export function byokMaterial(environment: { id: string; region: string; tenantNa
   };
   const commandContext: CommandContext = {
     ...policyContext,
+    ...cliEndpointOption(),
     resourcePrefix: config.resourcePrefix,
     stackName: stackNameFor(bucketNamePrefix),
     templateFile: TEMPLATE_FILE_NAME,

@@ -1,4 +1,5 @@
 import "server-only";
+import { cliEndpointOption } from "@/lib/sandbox-deploy/mode";
 import type { CustomerCaller } from "@/lib/auth/caller";
 import { db } from "@/lib/db";
 import { labelFor, PROVISIONING_STEP_LABELS } from "@/lib/labels";
@@ -85,6 +86,7 @@ export async function getProvisioningStatus(caller: CustomerCaller, input: Envir
                     s3KeyArn: environment.s3KeyArn,
                     rdsKeyArn: environment.rdsKeyArn,
                     keyDiagnosis: keyDiagnosisOf(step.output),
+                    ...cliEndpointOption(),
                   })
                 : null,
           })),

@@ -218,3 +218,39 @@ describe("deletionDateFrom", () => {
     expect(deletionDateFrom("arn:aws:kms:eu-west-1:123456789012:key/abc is pending deletion.")).toBeUndefined();
   });
 });
+
+describe("commands in sandbox mode", () => {
+  const SANDBOX = "http://127.0.0.1:4566";
+  const failures: Partial<ProvisioningFailureInput>[] = [
+    { errorCode: "AccessDenied", errorMessage: `User: ${PLATFORM} is not authorized to perform: kms:GenerateDataKey on resource: ${S3_KEY}` },
+    { stepKey: "database", awsService: "rds", errorCode: "KMSKeyNotAccessibleFault", errorMessage: "The specified KMS key does not exist, is not enabled or you do not have permissions to access it." },
+    { errorCode: "DisabledException", errorMessage: `${S3_KEY} is disabled.` },
+    { errorCode: "KMSInvalidStateException", errorMessage: `${S3_KEY} is pending deletion.` },
+    { errorCode: "NotFoundException", errorMessage: "Key does not exist" },
+    { errorCode: "InvalidKeyUsageException", errorMessage: "wrong key usage" },
+  ];
+
+  test("every command carries --endpoint-url right after --region, and is otherwise the one shown against AWS", () => {
+    let commands = 0;
+    for (const failure of failures) {
+      const againstAws = explain(failure);
+      const inSandbox = explain({ ...failure, endpointUrl: SANDBOX });
+      expect(inSandbox.kind).toBe(againstAws.kind);
+      expect(inSandbox.commands).toHaveLength(againstAws.commands.length);
+      for (const [index, command] of inSandbox.commands.entries()) {
+        expect(command).toBe(againstAws.commands[index]?.replace(`--region ${REGION}`, `--region ${REGION} --endpoint-url ${SANDBOX}`));
+        commands += 1;
+      }
+    }
+    expect(commands).toBeGreaterThan(8);
+  });
+
+  test("the pending-deletion fix, as a demo runner pastes it", () => {
+    const result = explain({ errorCode: "KMSInvalidStateException", errorMessage: `${S3_KEY} is pending deletion.`, endpointUrl: SANDBOX });
+    expect(result.commands).toContain(`aws kms cancel-key-deletion --key-id ${S3_KEY} --region ${REGION} --endpoint-url ${SANDBOX}`);
+  });
+
+  test("against real AWS no command mentions an endpoint", () => {
+    for (const failure of failures) for (const command of explain(failure).commands) expect(command).not.toContain("endpoint");
+  });
+});

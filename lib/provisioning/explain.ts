@@ -24,6 +24,11 @@ export interface ProvisioningFailureInput {
    * when the platform could read it: decides between the fixes one AWS error can need.
    */
   keyDiagnosis?: { key: "s3" | "rds"; keyState: string; deletionDate: string | null } | null;
+  /**
+   * Sandbox mode: the endpoint the customer's CLI calls (`cliEndpointOption()` of
+   * lib/sandbox-deploy/mode.ts), added to every command; unset against real AWS.
+   */
+  endpointUrl?: string;
 }
 
 const keyDiagnosisSchema = z.object({ key: z.enum(["s3", "rds"]), keyState: z.string(), deletionDate: z.string().nullable() });
@@ -114,13 +119,13 @@ function stepLabel(stepKey: string): string {
   return isStepKey(stepKey) ? PROVISIONING_STEP_ACTIVITIES[stepKey] : "provisioning";
 }
 
-const describeKey = (arn: string, region: string) => keyCommands(arn, region).describeState;
-const getKeyPolicy = (arn: string, region: string) => keyCommands(arn, region).getPolicy();
-const putKeyPolicy = (arn: string, region: string) => keyCommands(arn, region).putPolicy();
-const enableKey = (arn: string, region: string) => keyCommands(arn, region).enable;
-const cancelDeletion = (arn: string, region: string) => keyCommands(arn, region).cancelDeletion;
-
 export function explainProvisioningFailure(input: ProvisioningFailureInput): ProvisioningFailureExplanation {
+  const where = input.endpointUrl === undefined ? {} : { endpointUrl: input.endpointUrl };
+  const describeKey = (arn: string, region: string) => keyCommands(arn, region, where).describeState;
+  const getKeyPolicy = (arn: string, region: string) => keyCommands(arn, region, where).getPolicy();
+  const putKeyPolicy = (arn: string, region: string) => keyCommands(arn, region, where).putPolicy();
+  const enableKey = (arn: string, region: string) => keyCommands(arn, region, where).enable;
+  const cancelDeletion = (arn: string, region: string) => keyCommands(arn, region, where).cancelDeletion;
   const code = baseErrorCode(input.errorCode ?? "");
   const message = input.errorMessage ?? "";
   const region = safeRegion(input.region);
@@ -196,7 +201,7 @@ export function explainProvisioningFailure(input: ProvisioningFailureInput): Pro
       summary: `Your ${KEY_LABEL[role]} cannot be used for encryption at rest.`,
       likelyCause: "Storage encryption needs a symmetric key whose usage is \"Encrypt and decrypt\". This key has another type or usage (for example an asymmetric or HMAC key).",
       fix: "Create a symmetric encrypt/decrypt key in the same Region and use it in a new environment.",
-      commands: [keyCommands(keyArn, region).describeType],
+      commands: [keyCommands(keyArn, region, where).describeType],
       transient: false,
     };
   }
