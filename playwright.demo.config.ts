@@ -21,6 +21,8 @@ export const DEMO_FLOWS = [
   "temporary AWS trouble is shown as Retrying",
   "a disabled S3 key: Check now says Key disabled",
   "a test alert reaches the webhook signed",
+  "role mode through the template route",
+  "Deploy in the sandbox",
   "support finds a failed Acme environment by key ARN",
 ];
 

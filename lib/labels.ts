@@ -24,6 +24,12 @@ export const ENCRYPTION_MODE_CHOICE_LABELS: Record<EncryptionMode, string> = {
   CUSTOMER_MANAGED: "Customer-managed (BYOK)",
 };
 
+/** "How the platform reaches your keys" (role mode, F8): the choice on the keys step, as the issue names it. */
+export const KEY_ACCESS_LABELS: Record<"KEY_POLICY" | "ROLE", string> = {
+  KEY_POLICY: "Key policy",
+  ROLE: "IAM role with External ID",
+};
+
 /** The encryption mode inside a sentence ("Chose the encryption mode: …"). */
 export const ENCRYPTION_MODE_PHRASES: Record<EncryptionMode, string> = {
   VENDOR_MANAGED: "vendor-managed keys",

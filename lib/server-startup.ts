@@ -1,13 +1,15 @@
 import "server-only";
 import { ConfigError, env } from "./env";
 import { ensureKeyHealthScheduler } from "./key-health/scheduler";
+import { ensureKeyUseLogForwarder } from "./key-use-log/forwarder";
 import { ensureProvisioningWorker } from "./provisioning/worker";
 import { ensureWebhookWorker } from "./webhooks/worker";
 
 /**
  * Node.js server start-up: parse the configuration (a bad value stops the server at once),
  * start the durable provisioning worker, which also resumes any attempt a previous process
- * left unfinished, the periodic key-health checks and the alert webhooks' deliveries.
+ * left unfinished, the periodic key-health checks, the alert webhooks' deliveries and the
+ * forwarding of key-use events to customers' log groups.
  * PROVISIONING_WORKER=off turns every background job off (a web-only process);
  * KEY_HEALTH_CHECKS=off turns off the checks alone.
  */
@@ -26,8 +28,9 @@ export async function startServer(): Promise<void> {
   const worker = await ensureProvisioningWorker();
   const keyHealth = process.env.KEY_HEALTH_CHECKS === "off" ? undefined : await ensureKeyHealthScheduler();
   const webhooks = ensureWebhookWorker();
+  const keyUseLog = await ensureKeyUseLogForwarder();
   const stop = () => {
-    void Promise.allSettled([worker.stop(), keyHealth?.stop(), webhooks.stop()]).finally(() => process.exit(0));
+    void Promise.allSettled([worker.stop(), keyHealth?.stop(), webhooks.stop(), keyUseLog.stop()]).finally(() => process.exit(0));
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

@@ -72,6 +72,8 @@ const code = await run(command, args, {
   E2E_RESULTS_DIR: OUTPUT,
   DEMO_HEADED: headed ? "1" : "0",
   DEMO_SLOW_MO: slowMo,
+  // No dev tools indicator in anything a demo records (the production build has none anyway).
+  BYOK_DEMO: "1",
   PLAYWRIGHT_BROWSERS_PATH: provideFfmpeg(),
 });
 

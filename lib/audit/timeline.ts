@@ -46,6 +46,8 @@ const labels: Record<string, string> = {
   "support.audit_log.exported": "Vendor support exported the audit log",
   "support.note.added": "Vendor support added an internal note",
   "environment.key_arns_changed": "Changed the key ARNs",
+  "environment.draft.key_access_chosen": "Chose how the platform reaches the keys",
+  "environment.sandbox_keys.deployed": "Created the keys in the sandbox",
   "environment.key_arns_change_rejected": "New key ARNs were refused",
   "environment.deleted": "Deleted the environment",
   "environment.cleanup.completed": "Removed what the platform made for the deleted environment",

@@ -93,12 +93,12 @@ export function destroyAwsClients(): void {
     clients.sts.destroy();
   }
   cache.clear();
-  destroyEnvironmentClients?.();
+  for (const cleanup of cleanups) cleanup();
 }
 
-let destroyEnvironmentClients: (() => void) | undefined;
+const cleanups = new Set<() => void>();
 
-/** environment-session.ts registers its cleanup here, so one destroyAwsClients() closes everything. */
+/** environment-session.ts and customer-role.ts register their cleanups here, so one destroyAwsClients() closes everything. */
 export function onDestroyAwsClients(cleanup: () => void): void {
-  destroyEnvironmentClients = cleanup;
+  cleanups.add(cleanup);
 }

@@ -366,8 +366,29 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Only the shape is checked here; the two ARNs then go through the key ARN checks.
  */
 export function parseOnboardingPayload(text: string): OnboardingPayloadResult {
+  const read = readPayloadFields(text, ["S3KmsKeyArn", "RdsKmsKeyArn"], {
+    shape: PAYLOAD_SHAPE,
+    singleArnHint: "Paste it into the S3 key ARN or RDS key ARN field",
+    valueNoun: "a key ARN",
+  });
+  if (!read.ok) return read;
+  return { ok: true, s3KeyArn: read.fields.S3KmsKeyArn, rdsKeyArn: read.fields.RdsKmsKeyArn };
+}
+
+/**
+ * Reads a template's OnboardingPayload output as a customer pastes it: the JSON object itself,
+ * or that object as `describe-stacks --output text` or `--output json` prints it (quoted, in a
+ * list, padded). Only the shape is checked; the values then go through their own checks.
+ */
+export function readPayloadFields<F extends string>(
+  text: string,
+  fields: readonly [F, ...F[]],
+  describe: { shape: string; singleArnHint: string; valueNoun: string },
+): { ok: true; fields: Record<F, string> } | { ok: false; message: string } {
+  const shape = describe.shape;
+  const names = fields.length === 2 ? `${fields[0]} and ${fields[1]}` : fields.join(", ");
   if (typeof text !== "string" || text.trim() === "") {
-    return { ok: false, message: `Paste the onboarding payload, the output of the describe-stacks command. It looks like ${PAYLOAD_SHAPE}.` };
+    return { ok: false, message: `Paste the onboarding payload, the output of the describe-stacks command. It looks like ${shape}.` };
   }
   const trimmed = text.trim();
   if (trimmed.length > MAX_PAYLOAD_LENGTH) {
@@ -383,7 +404,7 @@ export function parseOnboardingPayload(text: string): OnboardingPayloadResult {
   if (/^arn:/i.test(trimmed)) {
     return {
       ok: false,
-      message: "This is a single ARN, not the onboarding payload. Paste it into the S3 key ARN or RDS key ARN field, or paste the whole output of the describe-stacks command here.",
+      message: `This is a single ARN, not the onboarding payload. ${describe.singleArnHint}, or paste the whole output of the describe-stacks command here.`,
     };
   }
   if (/[\u2018\u2019\u201c\u201d]/.test(trimmed)) {
@@ -411,7 +432,7 @@ export function parseOnboardingPayload(text: string): OnboardingPayloadResult {
       }
       return {
         ok: false,
-        message: `The onboarding payload is not valid JSON. Paste the complete output of the describe-stacks command: one line that starts with { and ends with }, like ${PAYLOAD_SHAPE}.`,
+        message: `The onboarding payload is not valid JSON. Paste the complete output of the describe-stacks command: one line that starts with { and ends with }, like ${shape}.`,
       };
     }
     if (Array.isArray(value) && value.length === 1) {
@@ -421,30 +442,28 @@ export function parseOnboardingPayload(text: string): OnboardingPayloadResult {
     break;
   }
 
-  if (!isRecord(value) || (!("S3KmsKeyArn" in value) && !("RdsKmsKeyArn" in value))) {
+  const record = value;
+  if (!isRecord(record) || !fields.some((field) => field in record)) {
     return {
       ok: false,
-      message: `The onboarding payload must be a JSON object with the fields S3KmsKeyArn and RdsKmsKeyArn, like ${PAYLOAD_SHAPE}. Paste the output of the describe-stacks command unchanged.`,
+      message: `The onboarding payload must be a JSON object with the fields ${names}, like ${shape}. Paste the output of the describe-stacks command unchanged.`,
     };
   }
-  const fields = ["S3KmsKeyArn", "RdsKmsKeyArn"] as const;
+  const found = {} as Record<F, string>;
   for (const field of fields) {
-    if (!(field in value)) {
+    if (!(field in record)) {
       return {
         ok: false,
-        message: `The onboarding payload has no ${field} field. Paste the complete output of the describe-stacks command, which holds both S3KmsKeyArn and RdsKmsKeyArn.`,
+        message: `The onboarding payload has no ${field} field. Paste the complete output of the describe-stacks command, which holds both ${names}.`,
       };
     }
-    if (typeof value[field] !== "string") {
-      return { ok: false, message: `In the onboarding payload, ${field} must be a key ARN in quotes, like "arn:…".` };
+    const fieldValue = record[field];
+    if (typeof fieldValue !== "string") {
+      return { ok: false, message: `In the onboarding payload, ${field} must be ${describe.valueNoun} in quotes, like "arn:…".` };
     }
+    found[field] = fieldValue.trim();
   }
-  const s3KeyArn = value.S3KmsKeyArn;
-  const rdsKeyArn = value.RdsKmsKeyArn;
-  if (typeof s3KeyArn !== "string" || typeof rdsKeyArn !== "string") {
-    return { ok: false, message: `The onboarding payload must be a JSON object with the fields S3KmsKeyArn and RdsKmsKeyArn, like ${PAYLOAD_SHAPE}.` };
-  }
-  return { ok: true, s3KeyArn: s3KeyArn.trim(), rdsKeyArn: rdsKeyArn.trim() };
+  return { ok: true, fields: found };
 }
 
 /** The payload text → `{ s3KeyArn, rdsKeyArn }` as found in it (not yet checked as key ARNs). */

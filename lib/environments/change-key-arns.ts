@@ -11,7 +11,8 @@ import { clusterIdentifier } from "@/lib/provisioning/names";
 import { checkKeyArns } from "./draft";
 import { getEnvironment } from "./get-environment";
 import { AWS_UNAVAILABLE_MESSAGE } from "./key-checks";
-import type { KeyArnsSubmission } from "./schemas";
+import { checkRoleKey } from "./role-access";
+import type { KeyArnsSubmission, RoleKeySubmission } from "./schemas";
 
 /**
  * Change key ARNs (F3): a customer-managed environment whose provisioning failed gets other
@@ -49,7 +50,7 @@ async function clusterExists(environment: { id: string; region: string }): Promi
 
 export async function changeKeyArns(caller: CustomerCaller, input: KeyArnsSubmission): Promise<KeyArnsChanged> {
   const environment = await getEnvironment(caller, input);
-  if (environment.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
+  if (environment.encryptionMode !== "CUSTOMER_MANAGED" || environment.keyAccess !== "KEY_POLICY") throw new AppError("NOT_FOUND");
   if (environment.status !== "FAILED") throw new AppError("CONFLICT", NOT_FAILED_MESSAGE);
   const { keys, warnings } = await checkKeyArns(caller, environment, input, "environment.key_arns_change_rejected");
   const changed = (["s3KeyArn", "rdsKeyArn"] as const).filter((field) => keys[field] !== environment[field]);
@@ -77,5 +78,50 @@ export async function changeKeyArns(caller: CustomerCaller, input: KeyArnsSubmis
       details: { from: { s3KeyArn: environment.s3KeyArn, rdsKeyArn: environment.rdsKeyArn }, to: keys, changed, warnings },
     });
     return { environmentId: environment.id, changed: [...changed], warnings };
+  });
+}
+
+export interface RoleKeyChanged {
+  environmentId: string;
+  changed: Array<"roleArn" | "keyArn" | "logGroupArn" | "logRoleArn">;
+  warnings: string[];
+}
+
+/**
+ * Role mode's change (F8): a failed role-mode environment gets another role, key or log
+ * forwarding, checked live as at the wizard's step. A new key also drops the wrapped data key
+ * (it was made under the old key): the retry makes a new one and rewrites the storage's first
+ * objects with it (their resume check no longer opens them with the new key).
+ */
+export async function changeRoleKey(caller: CustomerCaller, input: RoleKeySubmission): Promise<RoleKeyChanged> {
+  const environment = await getEnvironment(caller, input);
+  if (environment.encryptionMode !== "CUSTOMER_MANAGED" || environment.keyAccess !== "ROLE") throw new AppError("NOT_FOUND");
+  if (environment.status !== "FAILED") throw new AppError("CONFLICT", NOT_FAILED_MESSAGE);
+  const checked = await checkRoleKey(caller, environment, input, "environment.key_arns_change_rejected");
+  const before = { roleArn: environment.roleArn, keyArn: environment.s3KeyArn, logGroupArn: environment.logGroupArn, logRoleArn: environment.logRoleArn };
+  const after = { roleArn: checked.roleArn, keyArn: checked.keyArn, logGroupArn: checked.logGroupArn, logRoleArn: checked.logRoleArn };
+  const changed = (["roleArn", "keyArn", "logGroupArn", "logRoleArn"] as const).filter((field) => before[field] !== after[field]);
+  if (changed.length === 0) throw new AppError("VALIDATION", UNCHANGED_MESSAGE, { fieldErrors: { roleArn: [UNCHANGED_MESSAGE] } });
+
+  return db().$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<Array<{ status: string; s3KeyArn: string | null; roleArn: string | null }>>`
+      SELECT status::text AS status, "s3KeyArn", "roleArn" FROM environment
+       WHERE id = ${environment.id}::uuid AND "organizationId" = ${caller.organizationId} FOR UPDATE`;
+    const row = locked[0];
+    if (!row) throw new AppError("NOT_FOUND");
+    if (row.status !== "FAILED") throw new AppError("CONFLICT", NOT_FAILED_MESSAGE);
+    if (row.s3KeyArn !== environment.s3KeyArn || row.roleArn !== environment.roleArn) {
+      throw new AppError("CONFLICT", "The role or key changed while yours were being checked. Reload the page and try again.");
+    }
+    await tx.environment.update({
+      where: { id: environment.id },
+      data: { roleArn: after.roleArn, s3KeyArn: after.keyArn, logGroupArn: after.logGroupArn, logRoleArn: after.logRoleArn, ...(changed.includes("keyArn") ? { wrappedDataKey: null } : {}) },
+    });
+    await recordCustomerAction(tx, caller, {
+      environmentId: environment.id,
+      action: "environment.key_arns_changed",
+      details: { keyAccess: "ROLE", from: before, to: after, changed, warnings: checked.warnings },
+    });
+    return { environmentId: environment.id, changed: [...changed], warnings: checked.warnings };
   });
 }

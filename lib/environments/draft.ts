@@ -97,7 +97,7 @@ export async function updateDraftBasics(caller: CustomerCaller, input: Environme
         name: input.name,
         region: input.region,
         // Keys live in one region: a new region invalidates the key ARNs and the key instructions.
-        ...(regionChanged ? { s3KeyArn: null, rdsKeyArn: null, wizardStep: stepIndex(draft.wizardStep) > stepIndex("encryption") ? "encryption" : draft.wizardStep } : {}),
+        ...(regionChanged ? { s3KeyArn: null, rdsKeyArn: null, roleArn: null, wizardStep: stepIndex(draft.wizardStep) > stepIndex("encryption") ? "encryption" : draft.wizardStep } : {}),
       },
     });
     await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.draft.basics_updated", details: { name: updated.name, region: updated.region, keyArnsCleared: regionChanged && Boolean(draft.s3KeyArn) } });
@@ -113,7 +113,7 @@ export async function chooseEncryption(caller: CustomerCaller, input: Environmen
       data: {
         encryptionMode: mode,
         wizardStep: mode === draft.encryptionMode ? laterStep(draft.wizardStep, "encryption") : "encryption",
-        ...(mode === "VENDOR_MANAGED" ? { s3KeyArn: null, rdsKeyArn: null } : {}),
+        ...(mode === "VENDOR_MANAGED" ? { s3KeyArn: null, rdsKeyArn: null, roleArn: null, logGroupArn: null, logRoleArn: null } : {}),
       },
     });
     await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.draft.encryption_chosen", details: { encryptionMode: mode } });
@@ -147,10 +147,10 @@ export function keyArnContext(region: string) {
  */
 export async function provideKeyArns(caller: CustomerCaller, input: KeyArnsSubmission) {
   const draft = await editableDraft(caller, input);
-  if (draft.encryptionMode !== "CUSTOMER_MANAGED") throw new AppError("NOT_FOUND");
+  if (draft.encryptionMode !== "CUSTOMER_MANAGED" || draft.keyAccess !== "KEY_POLICY") throw new AppError("NOT_FOUND");
   const { keys, warnings } = await checkKeyArns(caller, draft, input, "environment.draft.key_arns_rejected");
   return withLockedDraft(caller, input, async (tx, locked) => {
-    if (locked.encryptionMode !== "CUSTOMER_MANAGED" || locked.region !== draft.region) throw new AppError("CONFLICT");
+    if (locked.encryptionMode !== "CUSTOMER_MANAGED" || locked.keyAccess !== "KEY_POLICY" || locked.region !== draft.region) throw new AppError("CONFLICT");
     const updated = await tx.environment.update({
       where: { id: locked.id },
       data: { s3KeyArn: keys.s3KeyArn, rdsKeyArn: keys.rdsKeyArn, wizardStep: laterStep(locked.wizardStep, "key-arns") },
@@ -204,6 +204,11 @@ export async function keyArnWarnings(caller: CustomerCaller, input: EnvironmentR
   const details = accepted?.details;
   if (!details || typeof details !== "object" || Array.isArray(details)) return [];
   const warnings = (details as Record<string, unknown>).warnings;
-  const sameKeys = (details as Record<string, unknown>).s3KeyArn === environment.s3KeyArn && (details as Record<string, unknown>).rdsKeyArn === environment.rdsKeyArn;
+  const recorded = details as Record<string, unknown>;
+  // Role mode records the role and its one key; the key-policy mode both keys.
+  const sameKeys =
+    environment.keyAccess === "ROLE"
+      ? recorded.keyArn === environment.s3KeyArn && recorded.roleArn === environment.roleArn
+      : recorded.s3KeyArn === environment.s3KeyArn && recorded.rdsKeyArn === environment.rdsKeyArn;
   return sameKeys && Array.isArray(warnings) ? warnings.filter((warning): warning is string => typeof warning === "string") : [];
 }

@@ -18,6 +18,8 @@ export function environmentIdOf(input: EnvironmentRef): string {
 export async function getEnvironment(caller: CustomerCaller, input: EnvironmentRef) {
   const environment = await db().environment.findFirst({
     where: { id: environmentIdOf(input), organizationId: caller.organizationId, deletedAt: null },
+    // The wrapped data key (role mode) is for the platform's AWS calls, never for a page.
+    omit: { wrappedDataKey: true },
     include: { createdBy: { select: { name: true, email: true } } },
   });
   if (!environment) throw new AppError("NOT_FOUND");

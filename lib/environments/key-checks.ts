@@ -7,6 +7,7 @@ import { keyArnPattern } from "@/lib/byok/values";
 import { db } from "@/lib/db";
 import type { FieldErrors } from "@/lib/errors";
 import { keyCommands } from "@/lib/byok/commands";
+import { cliEndpointOption } from "@/lib/sandbox-deploy/mode";
 
 /**
  * The key-ARN step's live checks: after the format checks, each key is described through the
@@ -44,7 +45,7 @@ function dateOf(value: Date | undefined): string {
 }
 
 /** "an HMAC key (HMAC_256)", "an asymmetric signing key (RSA_2048)" … in the user's words. */
-function describeKeyType(spec: string, usage: string): string {
+export function describeKeyType(spec: string, usage: string): string {
   if (usage === "GENERATE_VERIFY_MAC" || spec.startsWith("HMAC_")) return `an HMAC key (${spec}) for making and checking message authentication codes`;
   if (usage === "SIGN_VERIFY") return `an asymmetric signing key (${spec}, ${usage})`;
   if (usage === "KEY_AGREEMENT") return `a key-agreement key (${spec})`;
@@ -62,7 +63,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
     case "not-found":
       return {
         ok: false,
-        problem: `No KMS key with this ARN exists in account ${accountId}, Region ${region}. Check that you copied the full ARN of a key that still exists, for example with: ${keyCommands(arn, region).describe}`,
+        problem: `No KMS key with this ARN exists in account ${accountId}, Region ${region}. Check that you copied the full ARN of a key that still exists, for example with: ${keyCommands(arn, region, cliEndpointOption()).describe}`,
       };
     case "access-denied":
       return {
@@ -70,7 +71,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
         problem:
           `The platform is not allowed to read this key: its key policy lacks this environment's statements, or they differ from the ones shown (for example, they were made for another environment). ` +
           `Add the statements ${REQUIRED_STATEMENTS[field].join(", ")} from “Create your keys” to the ${label}'s policy (or deploy this environment's template), then try again. ` +
-          `To see the current policy: ${keyCommands(arn, region).getPolicy()}. ` +
+          `To see the current policy: ${keyCommands(arn, region, cliEndpointOption()).getPolicy()}. ` +
           `An AWS managed key (alias aws/…) can never allow the platform; use a customer managed key.`,
       };
     case "described":
@@ -87,7 +88,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
   if (state === "PendingDeletion" || state === "PendingReplicaDeletion") {
     return {
       ok: false,
-      problem: `This key is scheduled for deletion on ${dateOf(meta.DeletionDate)} and cannot encrypt anything. If you still need it, cancel the deletion and enable it again: ${keyCommands(arn, region).cancelDeletion} && ${keyCommands(arn, region).enable}`,
+      problem: `This key is scheduled for deletion on ${dateOf(meta.DeletionDate)} and cannot encrypt anything. If you still need it, cancel the deletion and enable it again: ${keyCommands(arn, region, cliEndpointOption()).cancelDeletion} && ${keyCommands(arn, region, cliEndpointOption()).enable}`,
     };
   }
   if (state === "PendingImport" || (meta.Origin === "EXTERNAL" && meta.ValidTo !== undefined && meta.ValidTo.getTime() <= Date.now())) {
@@ -97,7 +98,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
     };
   }
   if (state === "Disabled") {
-    return { ok: false, problem: `This key is disabled, so S3 and Aurora could not use it. Enable it: ${keyCommands(arn, region).enable}` };
+    return { ok: false, problem: `This key is disabled, so S3 and Aurora could not use it. Enable it: ${keyCommands(arn, region, cliEndpointOption()).enable}` };
   }
   const spec = meta.KeySpec ?? meta.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
   const usage = meta.KeyUsage ?? "ENCRYPT_DECRYPT";
@@ -112,7 +113,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
   }
   const warnings =
     lookup.rotationEnabled === false
-      ? [`Automatic rotation is off for your ${label}. We recommend turning it on: ${keyCommands(arn, region).enableRotation}`]
+      ? [`Automatic rotation is off for your ${label}. We recommend turning it on: ${keyCommands(arn, region, cliEndpointOption()).enableRotation}`]
       : [];
   return { ok: true, warnings };
 }

@@ -55,6 +55,26 @@ export const keyArnsSubmissionSchema = environmentRefSchema.extend({
 });
 export type KeyArnsSubmission = z.infer<typeof keyArnsSubmissionSchema>;
 
+export const KEY_ACCESS_MODES = ["KEY_POLICY", "ROLE"] as const;
+export type KeyAccessMode = (typeof KEY_ACCESS_MODES)[number];
+
+/** "How the platform reaches your keys" on the keys step. */
+export const keyAccessSchema = z.object({
+  keyAccess: z.enum(KEY_ACCESS_MODES, { error: "Choose how the platform reaches your keys." }),
+});
+
+/**
+ * Role mode's key-ARN step as the form posts it; the ARNs are checked by the service (their
+ * rules need the draft's region), the optional log forwarding fields too.
+ */
+export const roleKeySubmissionSchema = environmentRefSchema.extend({
+  roleArn: z.string({ error: "Enter the ARN of the IAM role you created." }).max(4096, "This is far longer than an IAM role ARN."),
+  keyArn: z.string({ error: "Enter the ARN of your KMS key." }).max(4096, "This is far longer than a key ARN."),
+  logGroupArn: z.string().max(4096, "This is far longer than a log group ARN.").optional(),
+  logRoleArn: z.string().max(4096, "This is far longer than an IAM role ARN.").optional(),
+});
+export type RoleKeySubmission = z.infer<typeof roleKeySubmissionSchema>;
+
 /** The steps a draft goes through, given its encryption mode. */
 export function applicableSteps(encryptionMode: "VENDOR_MANAGED" | "CUSTOMER_MANAGED"): WizardStep[] {
   return encryptionMode === "CUSTOMER_MANAGED" ? [...WIZARD_STEPS] : ["basics", "encryption", "review"];
@@ -70,12 +90,19 @@ export function firstIncompleteStep(draft: {
   encryptionMode: "VENDOR_MANAGED" | "CUSTOMER_MANAGED";
   s3KeyArn: string | null;
   rdsKeyArn: string | null;
+  keyAccess?: KeyAccessMode;
+  roleArn?: string | null;
 }): WizardStep {
   const completed = stepIndex(draft.wizardStep);
   for (const step of applicableSteps(draft.encryptionMode)) {
     if (step === "review") return "review";
     if (stepIndex(step) > completed) return step;
-    if (step === "key-arns" && (!draft.s3KeyArn || !draft.rdsKeyArn)) return step;
+    if (step === "key-arns" && !hasKeyArns(draft)) return step;
   }
   return "review";
+}
+
+/** Whether the draft has everything its key-ARN step asks for, in its mode. */
+export function hasKeyArns(draft: { s3KeyArn: string | null; rdsKeyArn: string | null; keyAccess?: KeyAccessMode; roleArn?: string | null }): boolean {
+  return draft.keyAccess === "ROLE" ? Boolean(draft.roleArn && draft.s3KeyArn) : Boolean(draft.s3KeyArn && draft.rdsKeyArn);
 }

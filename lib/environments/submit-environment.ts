@@ -2,6 +2,7 @@ import "server-only";
 import { recordAudit, recordCustomerAction, type AuditActor } from "@/lib/audit/record";
 import type { CustomerCaller } from "@/lib/auth/caller";
 import { keyArnsSchema } from "@/lib/byok/arns";
+import { roleKeySchema } from "@/lib/byok/role-arns";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { queueProvisioningAttempt } from "@/lib/provisioning/queue";
@@ -24,13 +25,17 @@ export async function submitEnvironment(caller: CustomerCaller, input: Environme
     }
     if (draft.encryptionMode === "CUSTOMER_MANAGED") {
       // The server re-checks what it stored, against today's configuration.
-      const keys = keyArnsSchema(keyArnContext(draft.region)).safeParse({ s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn });
+      const context = keyArnContext(draft.region);
+      const keys =
+        draft.keyAccess === "ROLE"
+          ? roleKeySchema(context).safeParse({ roleArn: draft.roleArn, keyArn: draft.s3KeyArn })
+          : keyArnsSchema(context).safeParse({ s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn });
       if (!keys.success) {
         throw new AppError("VALIDATION", "The key ARNs need attention: go back to “Provide your key ARNs”.");
       }
     }
     await tx.environment.update({ where: { id: draft.id }, data: { status: "PROVISIONING" } });
-    await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.submitted", details: { encryptionMode: draft.encryptionMode, region: draft.region, s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn } });
+    await recordCustomerAction(tx, caller, { environmentId: draft.id, action: "environment.submitted", details: { encryptionMode: draft.encryptionMode, region: draft.region, s3KeyArn: draft.s3KeyArn, rdsKeyArn: draft.rdsKeyArn, ...(draft.keyAccess === "ROLE" ? { keyAccess: "ROLE", roleArn: draft.roleArn } : {}) } });
     await queueProvisioningAttempt(tx, { environmentId: draft.id, trigger: "create", requestedById: caller.userId });
     return { environmentId: draft.id, alreadySubmitted: false };
   });

@@ -4,7 +4,7 @@ import type { CustomerCaller } from "@/lib/auth/caller";
 import { env } from "@/lib/env";
 import { defineUseCase } from "@/lib/pipeline/use-case";
 import { exportOwnAuditLog } from "./audit-log";
-import { changeKeyArns } from "./change-key-arns";
+import { changeKeyArns, changeRoleKey } from "./change-key-arns";
 import { deleteEnvironment } from "./delete-environment";
 import {
   acknowledgeKeyInstructions,
@@ -15,7 +15,8 @@ import {
 } from "./draft";
 import { keyTemplate } from "./key-template";
 import { getProvisioningStatus } from "./provisioning-status";
-import { basicsSchema, encryptionSchema, environmentRefSchema, keyArnsSubmissionSchema, type EnvironmentRef } from "./schemas";
+import { chooseKeyAccess, provideRoleKey } from "./role-access";
+import { basicsSchema, encryptionSchema, environmentRefSchema, keyAccessSchema, keyArnsSubmissionSchema, roleKeySubmissionSchema, type EnvironmentRef } from "./schemas";
 import { retryProvisioning, submitEnvironment } from "./submit-environment";
 
 /**
@@ -46,6 +47,21 @@ export const chooseEncryptionUseCase = defineUseCase({
   run: chooseEncryption,
 });
 
+export const chooseKeyAccessUseCase = defineUseCase({
+  name: "environment.draft.choose-key-access",
+  access: "customer",
+  input: keyAccessSchema.extend(environmentRefSchema.shape),
+  run: chooseKeyAccess,
+});
+
+/** Role mode's key-ARN step: the role and the key, checked live through the role. */
+export const provideRoleKeyUseCase = defineUseCase({
+  name: "environment.draft.provide-role-key",
+  access: "customer",
+  input: roleKeySubmissionSchema,
+  run: provideRoleKey,
+});
+
 export const acknowledgeKeysUseCase = aboutEnvironment("environment.draft.acknowledge-keys", acknowledgeKeyInstructions);
 
 export const provideKeyArnsUseCase = defineUseCase({
@@ -61,6 +77,14 @@ export const changeKeyArnsUseCase = defineUseCase({
   access: "customer",
   input: keyArnsSubmissionSchema,
   run: changeKeyArns,
+});
+
+/** A failed role-mode environment gets another role, key or log forwarding, checked as in the wizard. */
+export const changeRoleKeyUseCase = defineUseCase({
+  name: "environment.change-role-key",
+  access: "customer",
+  input: roleKeySubmissionSchema,
+  run: changeRoleKey,
 });
 
 /** A draft or failed environment leaves the customer's pages; its AWS resources are removed (audited by the service). */

@@ -1,12 +1,14 @@
 import "server-only";
-import { DescribeKeyCommand, GetKeyRotationStatusCommand } from "@aws-sdk/client-kms";
+import { DecryptCommand, DescribeKeyCommand, GetKeyRotationStatusCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { DescribeDBClustersCommand, StartDBClusterCommand } from "@aws-sdk/client-rds";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { randomUUID } from "node:crypto";
 import type { AwsClients, ClientPatience } from "@/lib/aws/clients";
+import { customerRoleClients } from "@/lib/aws/customer-role";
 import { environmentAwsClients, environmentCredentials } from "@/lib/aws/environment-session";
 import { classifyAwsError, isThrottlingCode, normalizeAwsError, type AwsServiceName } from "@/lib/aws/errors";
 import { STATEMENT_IDS } from "@/lib/byok/policies";
+import { dataKeyContext } from "@/lib/provisioning/data-key";
 import { bucketName, clusterIdentifier } from "@/lib/provisioning/names";
 import type { CheckFindings, HealthAwsError, KeyFinding, KeyKind, PathFinding } from "./findings";
 
@@ -42,12 +44,20 @@ export interface CheckTarget {
   tenant: string;
   region: string;
   s3KeyArn: string;
-  rdsKeyArn: string;
+  /** Null in role mode (F8): the database is encrypted by AWS with the platform's key. */
+  rdsKeyArn: string | null;
+  /**
+   * Role mode: the platform reaches `s3KeyArn` through the customer's role, and the environment's
+   * data key (wrapped by that key) encrypts the canary with SSE-C.
+   */
+  role?: { roleArn: string; externalId: string; wrappedDataKey: Uint8Array };
 }
 
 export interface CheckDeps {
   /** The environment's session clients (lib/aws/environment-session.ts). */
   aws: Pick<AwsClients, "kms" | "s3" | "rds">;
+  /** Role mode: KMS as the customer's role. */
+  roleKms?: KMSClient;
   /** Opens (or reuses) the environment's session first, so a platform-side STS failure is told apart from a key problem. */
   openSession: () => Promise<unknown>;
   resourcePrefix: string;
@@ -65,12 +75,16 @@ export interface CheckOutcome {
   calls: Record<string, number>;
   /** The check found the cluster recoverable with the keys usable and started it. */
   recoveryStarted: boolean;
+  /** The customer-key uses the check made. */
+  keyUses: CheckKeyUse[];
 }
 
 /** The environment's own clients and session. */
-export function environmentCheckDeps(target: Pick<CheckTarget, "environmentId" | "region">, resourcePrefix: string): CheckDeps {
+export function environmentCheckDeps(target: Pick<CheckTarget, "environmentId" | "region" | "role">, resourcePrefix: string): CheckDeps {
+  const role = target.role ? { environmentId: target.environmentId, region: target.region, roleArn: target.role.roleArn, externalId: target.role.externalId } : undefined;
   return {
     aws: environmentAwsClients(target.region, target.environmentId, KEY_HEALTH_PATIENCE),
+    ...(role ? { roleKms: customerRoleClients(role, KEY_HEALTH_PATIENCE).kms } : {}),
     openSession: () => environmentCredentials(target.environmentId, target.region),
     resourcePrefix,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -86,20 +100,43 @@ export function canaryEncryptionContext(target: Pick<CheckTarget, "tenant" | "en
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: HealthAwsError };
 
+/** A use of a customer key a check made (for the customer's key-use log, lib/key-use-log). */
+export interface CheckKeyUse {
+  occurredAt: Date;
+  action: string;
+  keyArn: string;
+  encryptionContext: Record<string, string>;
+  requestId: string | null;
+  outcome: string;
+}
+
+function requestIdOf(value: unknown): string | null {
+  const metadata = typeof value === "object" && value !== null && "$metadata" in value ? (value as { $metadata?: { requestId?: string } }).$metadata : undefined;
+  return metadata?.requestId ?? null;
+}
+
 class CheckRun {
   throttled = false;
   readonly calls: Record<string, number> = {};
+  readonly keyUses: CheckKeyUse[] = [];
 
   constructor(private readonly deps: CheckDeps) {}
 
-  async call<T>(service: AwsServiceName, operation: string, send: () => Promise<T>): Promise<Attempt<T>> {
+  /** `keyUse`: the call uses a customer key (directly, or S3 for the platform), recorded with its outcome. */
+  async call<T>(service: AwsServiceName, operation: string, send: () => Promise<T>, keyUse?: { keyArn: string; encryptionContext?: Record<string, string> }): Promise<Attempt<T>> {
     for (let attempt = 1; ; attempt += 1) {
       const name = `${service}:${operation}`;
       this.calls[name] = (this.calls[name] ?? 0) + 1;
+      const noteKeyUse = (requestId: string | null, outcome: string) => {
+        if (keyUse) this.keyUses.push({ occurredAt: this.deps.now(), action: service === "kms" ? operation : name, keyArn: keyUse.keyArn, encryptionContext: keyUse.encryptionContext ?? {}, requestId, outcome });
+      };
       try {
-        return { ok: true, value: await send() };
+        const value = await send();
+        noteKeyUse(requestIdOf(value), "success");
+        return { ok: true, value };
       } catch (error) {
         const info = normalizeAwsError(error, service);
+        noteKeyUse(info.requestId, info.code);
         const temporary = classifyAwsError(info) === "temporary";
         if (isThrottlingCode(info.code)) this.throttled = true;
         if (!temporary || attempt >= TRIES_PER_CALL) {
@@ -117,7 +154,7 @@ const ACCESS_DENIED = new Set(["AccessDenied", "AccessDeniedException"]);
 
 async function checkKey(run: CheckRun, deps: CheckDeps, kind: KeyKind, keyArn: string, notes: string[]): Promise<KeyFinding> {
   const finding: KeyFinding = { kind, keyArn, preflight: "read" };
-  const described = await run.call("kms", "DescribeKey", () => deps.aws.kms.send(new DescribeKeyCommand({ KeyId: keyArn })));
+  const described = await run.call("kms", "DescribeKey", () => deps.aws.kms.send(new DescribeKeyCommand({ KeyId: keyArn })), { keyArn });
   if (!described.ok) {
     if (ACCESS_DENIED.has(described.error.code)) {
       notes.push(
@@ -133,7 +170,7 @@ async function checkKey(run: CheckRun, deps: CheckDeps, kind: KeyKind, keyArn: s
   if (metadata?.DeletionDate) finding.deletionDate = metadata.DeletionDate.toISOString();
   // KMS refuses GetKeyRotationStatus on a key pending deletion (KMSInvalidStateException): nothing to learn there.
   if (finding.keyState === "PendingDeletion") return finding;
-  const rotation = await run.call("kms", "GetKeyRotationStatus", () => deps.aws.kms.send(new GetKeyRotationStatusCommand({ KeyId: keyArn })));
+  const rotation = await run.call("kms", "GetKeyRotationStatus", () => deps.aws.kms.send(new GetKeyRotationStatusCommand({ KeyId: keyArn })), { keyArn });
   if (rotation.ok) finding.rotationEnabled = rotation.value.KeyRotationEnabled === true;
   else if (ACCESS_DENIED.has(rotation.error.code)) notes.push(`The ${label(kind)} key's policy does not let the platform read its rotation status (statement ${STATEMENT_IDS.preflight}).`);
   else if (rotation.error.temporary) return { ...finding, preflight: "failed", error: rotation.error };
@@ -158,12 +195,13 @@ async function checkS3Path(run: CheckRun, deps: CheckDeps, target: CheckTarget):
         SSEKMSEncryptionContext: Buffer.from(JSON.stringify(canaryEncryptionContext(target))).toString("base64"),
       }),
     ),
+    { keyArn: target.s3KeyArn, encryptionContext: canaryEncryptionContext(target) },
   );
   if (!put.ok) return { path: "s3", ok: false, detail: `Writing the canary object to bucket ${bucket} with the S3 key failed (${put.error.code}).`, error: put.error };
   const get = await run.call("s3", "GetObject", async () => {
     const out = await deps.aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: CANARY_OBJECT_KEY }));
-    return { text: (await out.Body?.transformToString("utf8")) ?? "", keyArn: out.SSEKMSKeyId };
-  });
+    return { text: (await out.Body?.transformToString("utf8")) ?? "", keyArn: out.SSEKMSKeyId, $metadata: out.$metadata };
+  }, { keyArn: target.s3KeyArn, encryptionContext: canaryEncryptionContext(target) });
   if (!get.ok) return { path: "s3", ok: false, detail: `Reading the canary object back from bucket ${bucket} failed (${get.error.code}).`, error: get.error };
   if (get.value.text !== body) {
     // Another check of the same environment may have overwritten it in between: not the customer's doing.
@@ -177,7 +215,45 @@ async function checkS3Path(run: CheckRun, deps: CheckDeps, target: CheckTarget):
   return { path: "s3", ok: true, detail: `Wrote the canary object to bucket ${bucket} encrypted with the S3 key and read it back.` };
 }
 
-async function checkRdsPath(run: CheckRun, deps: CheckDeps, target: CheckTarget, rdsKey: KeyFinding, s3Path: PathFinding): Promise<PathFinding> {
+/**
+ * Role mode's S3 path: the customer's key unwraps the environment's data key through the role
+ * (the one use of the key the environment depends on), and the canary goes through S3 with SSE-C
+ * under that data key and is read back.
+ */
+async function checkRoleS3Path(run: CheckRun, deps: CheckDeps, target: CheckTarget, role: NonNullable<CheckTarget["role"]>, kms: KMSClient): Promise<PathFinding> {
+  const context = dataKeyContextOf(target);
+  const opened = await run.call("kms", "Decrypt", () => kms.send(new DecryptCommand({ CiphertextBlob: role.wrappedDataKey, KeyId: target.s3KeyArn, EncryptionContext: context })), { keyArn: target.s3KeyArn, encryptionContext: context });
+  if (!opened.ok) return { path: "s3", ok: false, detail: `Unwrapping the environment's data key with your key, through your role, failed (${opened.error.code}).`, error: opened.error };
+  const plaintext = opened.value.Plaintext;
+  if (!plaintext || plaintext.length !== 32) {
+    const error: HealthAwsError = { service: "kms", operation: "Decrypt", code: "MalformedResponse", message: "KMS answered without a usable data key.", requestId: opened.value.$metadata.requestId ?? null, temporary: true };
+    return { path: "s3", ok: false, detail: "AWS KMS gave back no usable data key.", error };
+  }
+  const sse = { SSECustomerAlgorithm: "AES256", SSECustomerKey: Buffer.from(plaintext).toString("base64") };
+  plaintext.fill(0);
+  const bucket = bucketName(deps.resourcePrefix, target.environmentId, "data");
+  const body = JSON.stringify({ environmentId: target.environmentId, purpose: CANARY_PURPOSE, writtenAt: deps.now().toISOString(), nonce: randomUUID() });
+  const put = await run.call("s3", "PutObject", () => deps.aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: CANARY_OBJECT_KEY, Body: body, ContentType: "application/json", ...sse })));
+  if (!put.ok) return { path: "s3", ok: false, detail: `Writing the canary object to bucket ${bucket} with the data key failed (${put.error.code}).`, error: put.error };
+  const get = await run.call("s3", "GetObject", async () => (await (await deps.aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: CANARY_OBJECT_KEY, ...sse }))).Body?.transformToString("utf8")) ?? "");
+  if (!get.ok) return { path: "s3", ok: false, detail: `Reading the canary object back from bucket ${bucket} failed (${get.error.code}).`, error: get.error };
+  if (get.value !== body) {
+    return {
+      path: "s3",
+      ok: false,
+      detail: `The canary object read back from bucket ${bucket} was not the one just written.`,
+      error: { service: "s3", operation: "GetObject", code: "CanaryMismatch", message: "The canary object read back differs from the one written.", requestId: null, temporary: true },
+    };
+  }
+  return { path: "s3", ok: true, detail: `Unwrapped the environment's data key with your key through your role, wrote the canary object to bucket ${bucket} with it and read it back.` };
+}
+
+/** The data key's encryption context, as provisioning made it (lib/provisioning/data-key.ts). */
+function dataKeyContextOf(target: CheckTarget): Record<string, string> {
+  return dataKeyContext({ organizationSlug: target.tenant, id: target.environmentId });
+}
+
+async function checkRdsPath(run: CheckRun, deps: CheckDeps, target: CheckTarget, keyUsable: boolean): Promise<PathFinding> {
   const identifier = clusterIdentifier(deps.resourcePrefix, target.environmentId);
   const described = await run.call("rds", "DescribeDBClusters", () => deps.aws.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier })));
   if (!described.ok) return { path: "rds", ok: false, detail: `Reading the state of database cluster ${identifier} failed (${described.error.code}).`, error: described.error };
@@ -186,7 +262,7 @@ async function checkRdsPath(run: CheckRun, deps: CheckDeps, target: CheckTarget,
     const error: HealthAwsError = { service: "rds", operation: "DescribeDBClusters", code: "MalformedResponse", message: "RDS answered without the cluster's status.", requestId: described.value.$metadata.requestId ?? null, temporary: true };
     return { path: "rds", ok: false, detail: `RDS did not say what state database cluster ${identifier} is in.`, error };
   }
-  if (clusterStatus === "inaccessible-encryption-credentials-recoverable" && rdsKey.keyState === "Enabled" && s3Path.ok) {
+  if (clusterStatus === "inaccessible-encryption-credentials-recoverable" && keyUsable) {
     // RDS User Guide, "Encrypting Amazon Aurora resources": once the key is usable again, starting the cluster recovers it.
     const started = await run.call("rds", "StartDBCluster", () => deps.aws.rds.send(new StartDBClusterCommand({ DBClusterIdentifier: identifier })));
     if (started.ok) {
@@ -220,22 +296,36 @@ export async function checkEnvironmentKeys(target: CheckTarget, deps: CheckDeps)
       throttled: isThrottlingCode(info.code),
       calls: { "sts:AssumeRole": 1 },
       recoveryStarted: false,
+      keyUses: [],
     };
   }
-  const [s3Key, rdsKey, s3Path] = await Promise.all([
-    checkKey(run, deps, "s3", target.s3KeyArn, notes),
-    checkKey(run, deps, "rds", target.rdsKeyArn, notes),
-    checkS3Path(run, deps, target),
-  ]);
-  const rdsPath = await checkRdsPath(run, deps, target, rdsKey, s3Path);
+  let keys: KeyFinding[];
+  let s3Path: PathFinding;
+  let keyUsable: boolean;
+  if (target.role && deps.roleKms) {
+    // Role mode: one key, reached through the customer's role; the database uses AWS's key.
+    const roleKms = deps.roleKms;
+    const [s3Key, path] = await Promise.all([checkKey(run, { ...deps, aws: { ...deps.aws, kms: roleKms } }, "s3", target.s3KeyArn, notes), checkRoleS3Path(run, deps, target, target.role, roleKms)]);
+    keys = [s3Key];
+    s3Path = path;
+    keyUsable = path.ok;
+  } else {
+    if (!target.rdsKeyArn) throw new Error(`Environment ${target.environmentId} has no RDS key to check.`);
+    const [s3Key, rdsKey, path] = await Promise.all([checkKey(run, deps, "s3", target.s3KeyArn, notes), checkKey(run, deps, "rds", target.rdsKeyArn, notes), checkS3Path(run, deps, target)]);
+    keys = [s3Key, rdsKey];
+    s3Path = path;
+    keyUsable = rdsKey.keyState === "Enabled" && path.ok;
+  }
+  const rdsPath = await checkRdsPath(run, deps, target, keyUsable);
   if (rdsPath.recoveryStarted) notes.push("The database cluster is being started again after its key became usable; it is back within minutes.");
-  for (const key of [s3Key, rdsKey]) {
+  for (const key of keys) {
     if (key.keyState === "PendingDeletion" && key.deletionDate) notes.push(`The ${label(key.kind)} key is scheduled for deletion on ${key.deletionDate}.`);
   }
   return {
-    findings: { keys: [s3Key, rdsKey], paths: [s3Path, rdsPath], notes },
+    findings: { keys, paths: [s3Path, rdsPath], notes },
     throttled: run.throttled,
     calls: run.calls,
     recoveryStarted: rdsPath.recoveryStarted === true,
+    keyUses: run.keyUses,
   };
 }

@@ -7,6 +7,8 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { raiseAlert, type Alert } from "@/lib/notifications/alerts";
 import { provisioningDb } from "@/lib/provisioning/db";
+import { recordKeyUses } from "@/lib/key-use-log/record";
+import { cliEndpointOption } from "@/lib/sandbox-deploy/mode";
 import { checkEnvironmentKeys, environmentCheckDeps, type CheckDeps, type CheckTarget } from "./check";
 import { evaluateFindings, type Evaluation } from "./evaluate";
 import type { CheckFindings, HealthAwsError, KeyHealthSnapshot, KeyHealthTransitionView, KeyKind } from "./findings";
@@ -90,7 +92,7 @@ export async function ensureMissingKeyHealthRows(client: PrismaClient = provisio
     SELECT e.id, e."organizationId", now() AT TIME ZONE 'UTC'
       FROM environment e
      WHERE e.status = 'READY' AND e."encryptionMode" = 'CUSTOMER_MANAGED'
-       AND e."s3KeyArn" IS NOT NULL AND e."rdsKeyArn" IS NOT NULL
+       AND e."s3KeyArn" IS NOT NULL AND (e."rdsKeyArn" IS NOT NULL OR (e."keyAccess" = 'ROLE' AND e."roleArn" IS NOT NULL))
        AND NOT EXISTS (SELECT 1 FROM key_health k WHERE k."environmentId" = e.id)
     ON CONFLICT DO NOTHING`;
 }
@@ -108,8 +110,10 @@ interface CheckedEnvironment {
   tenantName: string | null;
   region: string;
   s3KeyArn: string;
-  rdsKeyArn: string;
+  rdsKeyArn: string | null;
   organizationSlug: string;
+  role?: { roleArn: string; externalId: string; wrappedDataKey: Uint8Array };
+  logGroupArn: string | null;
 }
 
 async function loadCheckable(client: PrismaClient, environmentId: string): Promise<CheckedEnvironment | null> {
@@ -125,10 +129,19 @@ async function loadCheckable(client: PrismaClient, environmentId: string): Promi
       encryptionMode: true,
       s3KeyArn: true,
       rdsKeyArn: true,
-      organization: { select: { slug: true } },
+      keyAccess: true,
+      roleArn: true,
+      wrappedDataKey: true,
+      logGroupArn: true,
+      organization: { select: { slug: true, externalId: true } },
     },
   });
-  if (!row || row.status !== "READY" || row.encryptionMode !== "CUSTOMER_MANAGED" || !row.s3KeyArn || !row.rdsKeyArn) return null;
+  if (!row || row.status !== "READY" || row.encryptionMode !== "CUSTOMER_MANAGED" || !row.s3KeyArn) return null;
+  const role =
+    row.keyAccess === "ROLE" && row.roleArn && row.organization.externalId && row.wrappedDataKey
+      ? { roleArn: row.roleArn, externalId: row.organization.externalId, wrappedDataKey: row.wrappedDataKey }
+      : undefined;
+  if (!role && !row.rdsKeyArn) return null;
   return {
     id: row.id,
     name: row.name,
@@ -138,6 +151,8 @@ async function loadCheckable(client: PrismaClient, environmentId: string): Promi
     s3KeyArn: row.s3KeyArn,
     rdsKeyArn: row.rdsKeyArn,
     organizationSlug: row.organization.slug,
+    ...(role ? { role } : {}),
+    logGroupArn: row.logGroupArn,
   };
 }
 
@@ -150,6 +165,7 @@ function targetOf(environment: CheckedEnvironment): CheckTarget {
     region: environment.region,
     s3KeyArn: environment.s3KeyArn,
     rdsKeyArn: environment.rdsKeyArn,
+    ...(environment.role ? { role: environment.role } : {}),
   };
 }
 
@@ -182,6 +198,7 @@ export async function runKeyHealthCheck(environmentId: string, cause: KeyHealthC
   const awsStarted = performance.now();
   const outcome = await checkEnvironmentKeys(target, deps);
   const awsMs = performance.now() - awsStarted;
+  await recordKeyUses({ id: environment.id, organizationId: environment.organizationId, logGroupArn: environment.logGroupArn }, outcome.keyUses, client);
 
   return client.$transaction(async (tx) => {
     const [row] = await tx.$queryRaw<LockedRow[]>`
@@ -305,7 +322,8 @@ function alertFor(environment: CheckedEnvironment, from: KeyHealthState, evaluat
   const base = { organizationId: environment.organizationId, environmentId: environment.id, details };
   if (CUSTOMER_FIXABLE_STATES.includes(to)) {
     const kind = evaluation.problem?.key ?? "s3";
-    const keyArn = kind === "s3" ? environment.s3KeyArn : environment.rdsKeyArn;
+    // Role mode has one key (the S3 slot): every problem is about it.
+    const keyArn = (kind === "rds" ? environment.rdsKeyArn : null) ?? environment.s3KeyArn;
     return {
       ...base,
       kind: "key-health.degraded",
@@ -343,7 +361,7 @@ function describeError(error: HealthAwsError | null): string {
 
 function degradedBody(state: KeyHealthState, kind: KeyKind, keyArn: string, environment: CheckedEnvironment, findings: CheckFindings): string {
   const key = `the ${KEY_LABEL[kind]} key (${keyArn})`;
-  const commands = keyCommands(keyArn, environment.region);
+  const commands = keyCommands(keyArn, environment.region, cliEndpointOption());
   const name = environmentLabel(environment);
   const impact = kind === "s3" ? "The environment cannot read or write its stored files" : "The environment's database cannot use its storage";
   switch (state) {

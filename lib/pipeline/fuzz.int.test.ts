@@ -18,6 +18,7 @@ import * as notificationUseCases from "@/lib/notifications/use-cases";
 import * as webhookUseCases from "@/lib/webhooks/use-cases";
 import { seedOrganization, startHarness, type Harness } from "@/lib/provisioning/__testing__/harness";
 import * as supportUseCases from "@/lib/support/use-cases";
+import * as sandboxDeployUseCases from "@/lib/sandbox-deploy/use-cases";
 import { runUseCase, type UseCase } from "./use-case";
 
 let harness: Harness;
@@ -85,7 +86,7 @@ type AnyUseCase = UseCase<"customer" | "support", unknown, unknown>;
 
 const isUseCase = (value: unknown): value is AnyUseCase => typeof value === "object" && value !== null && "access" in value && "run" in value;
 
-const useCases: AnyUseCase[] = [environmentUseCases, keyHealthUseCases, notificationUseCases, webhookUseCases, supportUseCases].flatMap((module) => Object.values(module).filter(isUseCase));
+const useCases: AnyUseCase[] = [environmentUseCases, keyHealthUseCases, notificationUseCases, webhookUseCases, supportUseCases, sandboxDeployUseCases].flatMap((module) => Object.values(module).filter(isUseCase));
 
 /** A valid-looking input for the use case (so that one field at a time can be made hostile). */
 function baseInput(): Record<string, unknown> {
@@ -112,11 +113,14 @@ test("the fuzz covers every use case of the customer and support entry points", 
   expect(useCases.map((useCase) => useCase.name).sort()).toMatchInlineSnapshot(`
     [
       "environment.change-key-arns",
+      "environment.change-role-key",
       "environment.delete",
       "environment.draft.acknowledge-keys",
       "environment.draft.choose-encryption",
+      "environment.draft.choose-key-access",
       "environment.draft.create",
       "environment.draft.provide-key-arns",
+      "environment.draft.provide-role-key",
       "environment.draft.update-basics",
       "environment.key-template",
       "environment.provisioning-status",
@@ -126,6 +130,8 @@ test("the fuzz covers every use case of the customer and support entry points", 
       "key-health.read",
       "notifications.mark-all-read",
       "organization.export-audit-log",
+      "sandbox.deploy-keys",
+      "sandbox.deploy-keys.progress",
       "support.add-note",
       "support.export-audit-log",
       "support.key-health.check-now",

@@ -1,9 +1,12 @@
 import "server-only";
 import type { Prisma } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
-import type { AwsClients } from "@/lib/aws/clients";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import { PROVISIONING_PATIENCE, type AwsClients, type ClientPatience } from "@/lib/aws/clients";
+import { customerRoleClients } from "@/lib/aws/customer-role";
 import { AwsCallError, classifyAwsError, malformedAnswer, normalizeAwsError, type AwsErrorInfo, type AwsServiceName } from "@/lib/aws/errors";
 import { env } from "@/lib/env";
+import { recordKeyUse } from "@/lib/key-use-log/record";
 import { provisioningDb } from "./db";
 import type { StepKey } from "./names";
 import { lastRetrySchema, type LastRetry } from "./retry-state";
@@ -18,6 +21,13 @@ export interface ProvisioningEnvironment {
   s3KeyArn: string | null;
   rdsKeyArn: string | null;
   tenantName: string | null;
+  /** Role mode (F8): the platform reaches `s3KeyArn` through the customer's role. */
+  keyAccess: "KEY_POLICY" | "ROLE";
+  roleArn: string | null;
+  /** The organization's External ID (role mode). */
+  externalId: string | null;
+  /** Key uses are recorded for forwarding when the customer gave a log group. */
+  logGroupArn: string | null;
 }
 
 export interface ProvisioningTimings {
@@ -77,6 +87,8 @@ export interface AwsCallSpec {
   resource: string;
   /** The customer key the call makes AWS use, if any. */
   keyArn: string | null;
+  /** The encryption context of that key use, when the call sets one (forwarded to the customer's key-use log). */
+  encryptionContext?: Record<string, string>;
 }
 
 export interface AwsCallEvent extends AwsCallSpec {
@@ -277,6 +289,14 @@ export interface CallOptions<T> {
   quiet?: boolean;
 }
 
+/** KMS as a role-mode environment's customer role. */
+export function roleKmsFor(environment: ProvisioningEnvironment, patience: ClientPatience): KMSClient {
+  if (environment.keyAccess !== "ROLE" || !environment.roleArn || !environment.externalId) {
+    throw new Error(`Environment ${environment.id} is not in role mode, or its role or External ID is missing.`);
+  }
+  return customerRoleClients({ environmentId: environment.id, region: environment.region, roleArn: environment.roleArn, externalId: environment.externalId }, patience).kms;
+}
+
 /** Everything a step uses: the environment, the clients, and AWS calls that are audited and retried. */
 export class StepContext {
   /** The request id and service of the last AWS call, stored on the step. */
@@ -296,13 +316,23 @@ export class StepContext {
     readonly signal: AbortSignal | undefined,
   ) {}
 
-  /** The customer's key for storage or the database; null for vendor-managed encryption. */
+  /**
+   * The customer's key for storage or the database; null for vendor-managed encryption. In role
+   * mode the one customer key wraps the environment's data key (which encrypts the storage), and
+   * the database is encrypted by AWS with the platform's key: there is no RDS key.
+   */
   customerKeyArn(kind: "s3" | "rds"): string | null {
     const { environment } = this;
     if (environment.encryptionMode !== "CUSTOMER_MANAGED") return null;
+    if (environment.keyAccess === "ROLE" && kind === "rds") return null;
     const keyArn = kind === "s3" ? environment.s3KeyArn : environment.rdsKeyArn;
     if (!keyArn) throw new Error(`Environment ${environment.id} is customer-managed but has no ${kind.toUpperCase()} key ARN.`);
     return keyArn;
+  }
+
+  /** KMS as the customer's role (role mode), in a session of this environment's platform session. */
+  roleKms(): KMSClient {
+    return roleKmsFor(this.environment, PROVISIONING_PATIENCE);
   }
 
   /** The ARN of one of this environment's buckets (or of an object in it), in the configured partition. */
@@ -364,6 +394,14 @@ export class StepContext {
         ...(result.ok ? {} : { errorCode: result.error.code, errorMessage: result.error.message }),
       });
     }
+    if (spec.keyArn !== null && usesKey(spec)) {
+      const { environment } = this;
+      await recordKeyUse(
+        { id: environment.id, organizationId: environment.organizationId, logGroupArn: environment.logGroupArn },
+        { occurredAt: new Date(), action: spec.service === "kms" ? spec.operation : `${spec.service}:${spec.operation}`, keyArn: spec.keyArn, encryptionContext: spec.encryptionContext ?? {}, requestId, outcome: result.ok ? "success" : result.error.code },
+        provisioningDb(),
+      );
+    }
     if (result.ok || accepted) {
       await runHook(() => this.hooks.afterAwsCall?.({ ...spec, environmentId: this.environment.id, stepKey: this.stepKey, requestId, outcome: result.ok ? "succeeded" : "already-exists" }));
     }
@@ -390,6 +428,16 @@ export class StepContext {
       details,
     });
   }
+}
+
+/**
+ * The calls that make AWS use the customer's key (KMS itself, S3 writing or reading an object
+ * under it, RDS creating or starting a cluster on it), as opposed to calls that only name it
+ * (a bucket's default encryption, a cluster's description).
+ */
+const KEY_USING_CALLS = new Set(["s3:PutObject", "s3:GetObject", "rds:CreateDBCluster", "rds:StartDBCluster"]);
+function usesKey(spec: AwsCallSpec): boolean {
+  return spec.service === "kms" || KEY_USING_CALLS.has(`${spec.service}:${spec.operation}`);
 }
 
 /** Waits, or stops early when the worker shuts down. */

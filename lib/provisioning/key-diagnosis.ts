@@ -1,5 +1,5 @@
 import "server-only";
-import { DescribeKeyCommand } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { CHECK_PATIENCE, environmentAwsClients } from "@/lib/aws/environment-session";
 import { baseErrorCode } from "@/lib/aws/errors";
 
@@ -36,10 +36,12 @@ export function isKeyFailure(code: string): boolean {
   return KEY_ERROR_CODES.has(baseErrorCode(code));
 }
 
-export async function diagnoseKey(environment: { id: string; region: string }, key: "s3" | "rds", keyArn: string | null): Promise<KeyDiagnosis | null> {
+/** `via`: the KMS client to read the key with (role mode: the customer's role); default the environment's session. */
+export async function diagnoseKey(environment: { id: string; region: string }, key: "s3" | "rds", keyArn: string | null, via?: KMSClient): Promise<KeyDiagnosis | null> {
   if (!keyArn) return null;
   try {
-    const out = await environmentAwsClients(environment.region, environment.id, CHECK_PATIENCE).kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
+    const kms = via ?? environmentAwsClients(environment.region, environment.id, CHECK_PATIENCE).kms;
+    const out = await kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
     const metadata = out.KeyMetadata;
     if (!metadata?.KeyState) return null;
     return { key, keyArn, keyState: metadata.KeyState, deletionDate: metadata.DeletionDate ? metadata.DeletionDate.toISOString() : null };

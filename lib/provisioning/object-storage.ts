@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { RunAbandoned, type StepContext } from "./context";
+import { withEnvironmentDataKey } from "./data-key";
 import { BUCKET_PURPOSES, MARKER_OBJECT_KEY, bucketName, type BucketPurpose } from "./names";
 
 // Type aliases, not interfaces: they are plain JSON the step stores as its output.
@@ -24,7 +25,12 @@ export type ObjectStorageOutput = {
 export type ObjectStorageBucket = {
   name: string;
   purpose: BucketPurpose;
-  encryption: "aws:kms" | "AES256";
+  /**
+   * "SSE-C" in role mode: objects are encrypted with the environment's data key (which the
+   * customer's key wraps, see ./data-key.ts); the bucket's default is S3's own AES256 for anything
+   * written without it.
+   */
+  encryption: "aws:kms" | "AES256" | "SSE-C";
   kmsKeyArn: string | null;
   markerKey: string;
   /** "created" by this run, or "existing" when an earlier run had made it. */
@@ -49,17 +55,30 @@ export function markerEncryptionContext(ctx: StepContext, purpose: BucketPurpose
  * one's calls run alongside the others': the step takes as long as one bucket, not all.
  */
 export async function provisionObjectStorage(ctx: StepContext): Promise<ObjectStorageOutput> {
-  const keyArn = ctx.customerKeyArn("s3");
+  if (ctx.environment.keyAccess === "ROLE") return withEnvironmentDataKey(ctx, (dataKey) => provisionBuckets(ctx, { dataKey }));
+  return provisionBuckets(ctx, { keyArn: ctx.customerKeyArn("s3") });
+}
+
+/** How the buckets' objects are encrypted: SSE-KMS with the customer's key, S3's own keys (null), or SSE-C with the data key. */
+type BucketEncryption = { keyArn: string | null } | { dataKey: Buffer };
+
+/** The SSE-C request fields for one object (the SDK adds the key's MD5). */
+function sseC(dataKey: Buffer) {
+  return { SSECustomerAlgorithm: "AES256", SSECustomerKey: dataKey.toString("base64") };
+}
+
+async function provisionBuckets(ctx: StepContext, encryption: BucketEncryption): Promise<ObjectStorageOutput> {
   // Settle every bucket before reporting: no call of this step may still be under way once
   // the run gives up its lock (a shutdown or a lost lock is reported before an AWS failure).
-  const settled = await Promise.allSettled(BUCKET_PURPOSES.map((purpose) => provisionBucket(ctx, purpose, keyArn)));
+  const settled = await Promise.allSettled(BUCKET_PURPOSES.map((purpose) => provisionBucket(ctx, purpose, encryption)));
   const failures = settled.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
   const first = failures.find((reason) => reason instanceof RunAbandoned) ?? failures[0];
   if (failures.length > 0) throw first;
   return { region: ctx.environment.region, buckets: settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])) };
 }
 
-async function provisionBucket(ctx: StepContext, purpose: BucketPurpose, keyArn: string | null): Promise<ObjectStorageBucket> {
+async function provisionBucket(ctx: StepContext, purpose: BucketPurpose, encryption: BucketEncryption): Promise<ObjectStorageBucket> {
+  const keyArn = "keyArn" in encryption ? encryption.keyArn : null;
   const { environment, clients } = ctx;
   const region = environment.region;
   const name = bucketName(ctx.resourcePrefix, environment.id, purpose);
@@ -87,16 +106,22 @@ async function provisionBucket(ctx: StepContext, purpose: BucketPurpose, keyArn:
     ),
   );
 
-  const rule: ServerSideEncryptionRule = keyArn
-    ? { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }
-    : { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } };
+  const rule: ServerSideEncryptionRule =
+    "dataKey" in encryption
+      ? // New buckets block SSE-C (since April 2026); role mode's buckets take it, and only they do.
+        { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" }, BlockedEncryptionTypes: { EncryptionType: ["NONE"] } }
+      : keyArn
+        ? { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }
+        : { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } };
   await ctx.call({ service: "s3", operation: "PutBucketEncryption", resource, keyArn }, () =>
     clients.s3.send(new PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: [rule] } })),
   );
 
   const body = JSON.stringify({ environmentId: environment.id, purpose, writtenBy: "provisioning" }, null, 2);
   // Explicit, not left to the bucket default: the object is encrypted with this key or not at all.
-  const encryption: Partial<PutObjectCommandInput> = keyArn
+  const objectEncryption: Partial<PutObjectCommandInput> = "dataKey" in encryption
+    ? sseC(encryption.dataKey)
+    : keyArn
     ? {
         ServerSideEncryption: "aws:kms",
         SSEKMSKeyId: keyArn,
@@ -104,15 +129,16 @@ async function provisionBucket(ctx: StepContext, purpose: BucketPurpose, keyArn:
         SSEKMSEncryptionContext: Buffer.from(JSON.stringify(markerEncryptionContext(ctx, purpose))).toString("base64"),
       }
     : { ServerSideEncryption: "AES256" };
-  await ctx.call({ service: "s3", operation: "PutObject", resource: ctx.s3Arn(name, MARKER_OBJECT_KEY), keyArn }, () =>
-    clients.s3.send(new PutObjectCommand({ Bucket: name, Key: MARKER_OBJECT_KEY, Body: body, ContentType: "application/json", ...encryption })),
+  const markerSpec = { service: "s3" as const, operation: "PutObject", resource: ctx.s3Arn(name, MARKER_OBJECT_KEY), keyArn, ...(keyArn ? { encryptionContext: markerEncryptionContext(ctx, purpose) } : {}) };
+  await ctx.call(markerSpec, () =>
+    clients.s3.send(new PutObjectCommand({ Bucket: name, Key: MARKER_OBJECT_KEY, Body: body, ContentType: "application/json", ...objectEncryption })),
   );
 
   return {
     name,
     purpose,
-    encryption: keyArn ? "aws:kms" : "AES256",
-    kmsKeyArn: keyArn,
+    encryption: "dataKey" in encryption ? "SSE-C" : keyArn ? "aws:kms" : "AES256",
+    kmsKeyArn: "dataKey" in encryption ? ctx.customerKeyArn("s3") : keyArn,
     markerKey: MARKER_OBJECT_KEY,
     creation: created.ok ? "created" : "existing",
   };
@@ -125,8 +151,13 @@ async function provisionBucket(ctx: StepContext, purpose: BucketPurpose, keyArn:
  * (every call of it is idempotent), "ok" that the record holds.
  */
 export async function verifyObjectStorage(ctx: StepContext, output: unknown): Promise<{ verdict: "ok" | "repair"; reason: string }> {
+  if (ctx.environment.keyAccess === "ROLE") return withEnvironmentDataKey(ctx, (dataKey) => verifyBuckets(ctx, output, { dataKey }));
+  return verifyBuckets(ctx, output, { keyArn: ctx.customerKeyArn("s3") });
+}
+
+async function verifyBuckets(ctx: StepContext, output: unknown, objects: BucketEncryption): Promise<{ verdict: "ok" | "repair"; reason: string }> {
   const recorded = parseObjectStorageOutput(output);
-  const keyArn = ctx.customerKeyArn("s3");
+  const keyArn = "keyArn" in objects ? objects.keyArn : null;
   if (!recorded) return { verdict: "repair", reason: "no usable record of the buckets" };
   for (const purpose of BUCKET_PURPOSES) {
     const name = bucketName(ctx.resourcePrefix, ctx.environment.id, purpose);
@@ -148,7 +179,8 @@ export async function verifyObjectStorage(ctx: StepContext, output: unknown): Pr
     }
     const marker = await ctx.callAccepting(
       { service: "s3", operation: "HeadObject", resource: ctx.s3Arn(name, MARKER_OBJECT_KEY), keyArn: null },
-      () => ctx.clients.s3.send(new HeadObjectCommand({ Bucket: name, Key: MARKER_OBJECT_KEY })),
+      // In role mode the read needs the data key: the marker is there and still opens with it.
+      () => ctx.clients.s3.send(new HeadObjectCommand({ Bucket: name, Key: MARKER_OBJECT_KEY, ...("dataKey" in objects ? sseC(objects.dataKey) : {}) })),
       ["NotFound", "NoSuchKey"],
     );
     if (!marker.ok) return { verdict: "repair", reason: `the first object of bucket ${name} is missing` };

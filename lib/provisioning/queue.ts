@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { recordAudit, type AuditActor } from "@/lib/audit/record";
 import { AppError } from "@/lib/errors";
+import { hasKeyArns } from "@/lib/environments/schemas";
 import { STEP_KEYS, type StepKey } from "./names";
 
 export type ProvisioningTrigger = "create" | "retry" | "support-retry";
@@ -42,13 +43,18 @@ export async function queueProvisioningAttempt(
   if (locked.length === 0) throw new AppError("NOT_FOUND");
   const environment = await tx.environment.findUniqueOrThrow({
     where: { id: environmentId },
-    select: { id: true, organizationId: true, status: true, encryptionMode: true, s3KeyArn: true, rdsKeyArn: true },
+    select: { id: true, organizationId: true, status: true, encryptionMode: true, s3KeyArn: true, rdsKeyArn: true, keyAccess: true, roleArn: true },
   });
   if (environment.status !== "PROVISIONING") {
     throw new AppError("CONFLICT", "This environment is not waiting to be provisioned; reload the page to see its current state.");
   }
-  if (environment.encryptionMode === "CUSTOMER_MANAGED" && (!environment.s3KeyArn || !environment.rdsKeyArn)) {
-    throw new AppError("VALIDATION", "Both key ARNs are needed before a customer-managed environment can be provisioned.");
+  if (environment.encryptionMode === "CUSTOMER_MANAGED" && !hasKeyArns(environment)) {
+    throw new AppError(
+      "VALIDATION",
+      environment.keyAccess === "ROLE"
+        ? "The role ARN and the key ARN are needed before this environment can be provisioned."
+        : "Both key ARNs are needed before a customer-managed environment can be provisioned.",
+    );
   }
   const open = await tx.provisioningAttempt.findFirst({
     where: { environmentId, status: { in: ["QUEUED", "RUNNING"] } },

@@ -2,7 +2,7 @@ import "server-only";
 import type { Prisma, ProvisioningStep } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
 import { hostname } from "node:os";
-import { environmentAwsClients } from "@/lib/aws/environment-session";
+import { CHECK_PATIENCE, environmentAwsClients } from "@/lib/aws/environment-session";
 import { AwsCallError, isTransientAwsError, type AwsServiceName } from "@/lib/aws/errors";
 import { env } from "@/lib/env";
 import {
@@ -11,6 +11,7 @@ import {
   StepFailure,
   StepRetries,
   resolveTimings,
+  roleKmsFor,
   runHook,
   type ProvisioningEnvironment,
   type ProvisioningHooks,
@@ -97,7 +98,7 @@ async function runLocked(attemptId: string, lock: EnvironmentLock, hooks: Provis
     where: { id: attemptId },
     include: {
       steps: { orderBy: { position: "asc" } },
-      environment: { include: { organization: { select: { slug: true } } } },
+      environment: { include: { organization: { select: { slug: true, externalId: true } } } },
     },
   });
   if (!attempt || (attempt.status !== "QUEUED" && attempt.status !== "RUNNING")) return "not-runnable";
@@ -115,6 +116,10 @@ async function runLocked(attemptId: string, lock: EnvironmentLock, hooks: Provis
     s3KeyArn: row.s3KeyArn,
     rdsKeyArn: row.rdsKeyArn,
     tenantName: row.tenantName,
+    keyAccess: row.keyAccess,
+    roleArn: row.roleArn,
+    externalId: row.organization.externalId,
+    logGroupArn: row.logGroupArn,
   };
   const checkAlive = async () => {
     if (options.signal?.aborted) throw new RunAbandoned("shutdown");
@@ -284,7 +289,7 @@ class StepRunner {
     const keyKind = key === "database" ? "rds" : "s3";
     const diagnosis =
       key !== "finalize" && this.environment.encryptionMode === "CUSTOMER_MANAGED" && isKeyFailure(failure.code)
-        ? await diagnoseKey(this.environment, keyKind, keyKind === "rds" ? this.environment.rdsKeyArn : this.environment.s3KeyArn)
+        ? await diagnoseKey(this.environment, keyKind, keyKind === "rds" ? this.environment.rdsKeyArn : this.environment.s3KeyArn, this.environment.keyAccess === "ROLE" ? roleKmsFor(this.environment, CHECK_PATIENCE) : undefined)
         : null;
     await this.checkAlive();
     await provisioningDb().$transaction(async (tx) => {

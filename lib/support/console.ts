@@ -113,6 +113,8 @@ export const SUPPORT_TIMELINE_PAGE_SIZE = 50;
 export async function getSupportEnvironment(caller: SupportCaller, input: EnvironmentRef, timelineQuery: SupportTimelineQuery = {}) {
   const environment = await db().environment.findUnique({
     where: { id: environmentIdOf(input) },
+    // The wrapped data key is of no use to a person; it stays out of every page.
+    omit: { wrappedDataKey: true },
     include: {
       organization: { select: { id: true, name: true, slug: true } },
       createdBy: { select: { name: true, email: true } },
@@ -133,8 +135,10 @@ export async function getSupportEnvironment(caller: SupportCaller, input: Enviro
     ...(query.before !== undefined ? { before: query.before } : {}),
     pageSize: SUPPORT_TIMELINE_PAGE_SIZE,
   });
+  // Support sees that the organization has an External ID, never its value.
+  const externalIdIssued = (await db().organization.count({ where: { id: environment.organizationId, externalId: { not: null } } })) > 0;
   await recordSupportRead(caller, { organizationId: environment.organizationId, environmentId: environment.id });
-  return { environment, timeline, timelinePage: { events: query.events, olderBefore, isFirstPage: query.before === undefined, problems: query.problems } };
+  return { environment, externalIdIssued, timeline, timelinePage: { events: query.events, olderBefore, isFirstPage: query.before === undefined, problems: query.problems } };
 }
 
 export const supportNoteSchema = z.object({

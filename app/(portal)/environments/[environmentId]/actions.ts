@@ -1,6 +1,6 @@
 "use server";
 
-import { changeKeyArnsUseCase, deleteEnvironmentUseCase, retryProvisioningUseCase } from "@/lib/environments/use-cases";
+import { changeKeyArnsUseCase, changeRoleKeyUseCase, deleteEnvironmentUseCase, retryProvisioningUseCase } from "@/lib/environments/use-cases";
 import { checkKeyHealthNowUseCase } from "@/lib/key-health/use-cases";
 import { serverAction } from "@/lib/pipeline/action";
 import { checkKeyPolicyUseCase } from "@/lib/policy-check/use-cases";
@@ -19,6 +19,10 @@ export const checkKeyHealthNowAction = serverAction(checkKeyHealthNowUseCase, {
 
 /** The new ARNs are checked live; the page then offers Retry provisioning with them. */
 export const changeKeyArnsAction = serverAction(changeKeyArnsUseCase, {
+  redirectTo: (changed) => `/environments/${changed.environmentId}`,
+});
+
+export const changeRoleKeyAction = serverAction(changeRoleKeyUseCase, {
   redirectTo: (changed) => `/environments/${changed.environmentId}`,
 });
 

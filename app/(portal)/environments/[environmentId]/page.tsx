@@ -10,7 +10,7 @@ import { environmentTimeline } from "@/lib/environments/audit-log";
 import { byokMaterial } from "@/lib/environments/byok-material";
 import { getProvisioningStatus } from "@/lib/environments/provisioning-status";
 import { getEnvironment } from "@/lib/environments/get-environment";
-import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
+import { ENCRYPTION_MODE_LABELS, KEY_ACCESS_LABELS } from "@/lib/labels";
 import { ConfirmAction } from "@/components/confirm-action";
 import { KeyHealth } from "@/components/key-health";
 import { KeyMaterialTabs } from "@/components/key-material-tabs";
@@ -19,7 +19,14 @@ import { KeyArnsForm } from "../new/_components/key-arns-form";
 import { PolicyCheck } from "@/components/policy-check";
 import { keyHealthRegion } from "@/lib/key-health/for-caller";
 import { keyCommandsFor } from "@/lib/policy-check/commands";
-import { changeKeyArnsAction, checkKeyHealthNowAction, checkKeyPolicyAction, deleteEnvironmentAction } from "./actions";
+import { LogForwardingStatus } from "@/components/log-forwarding-status";
+import { RoleModeMaterial } from "@/components/role-mode-material";
+import { roleMaterial } from "@/lib/environments/role-material";
+import { readLogForwarding } from "@/lib/key-use-log/status";
+import { env } from "@/lib/env";
+import { RoleKeyForm } from "../new/_components/role-key-form";
+import { changeKeyArnsAction, changeRoleKeyAction, checkKeyHealthNowAction, checkKeyPolicyAction, deleteEnvironmentAction } from "./actions";
+import { LiveStatusBadge } from "./_components/live-status-badge";
 import { ProvisioningStatus } from "./_components/provisioning-status";
 
 export const metadata: Metadata = { title: "Environment" };
@@ -28,11 +35,12 @@ const POLICY_CHECK_ID = "key-policy-check";
 
 export default async function EnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
   const ref = await params;
-  const { environment, status, timeline, keyHealth } = await forPage("customer", async (caller) => {
+  const { environment, status, timeline, keyHealth, logForwarding } = await forPage("customer", async (caller) => {
     const environment = await getEnvironment(caller, ref);
     const watched = environment.encryptionMode === "CUSTOMER_MANAGED" && environment.status === "READY";
     return {
       environment,
+      logForwarding: environment.status !== "DRAFT" && environment.encryptionMode === "CUSTOMER_MANAGED" ? await readLogForwarding(caller, environment.id) : null,
       status: environment.status === "DRAFT" ? null : await getProvisioningStatus(caller, ref),
       timeline: await environmentTimeline(caller, ref),
       // Key health is watched once a customer-managed environment is ready (F9).
@@ -40,12 +48,14 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
     };
   });
   const byok = environment.encryptionMode === "CUSTOMER_MANAGED";
-  const tenantCommands = byok && environment.status === "READY" ? byokMaterial(environment).tenantCommands : null;
+  const roleMode = byok && environment.keyAccess === "ROLE";
+  const tenantCommands = byok && !roleMode && environment.status === "READY" ? byokMaterial(environment).tenantCommands : null;
   return (
     <div className="space-y-6">
       <div className="flex items-center gap-3">
         <h1 className="text-2xl font-semibold">{environment.name}</h1>
-        <StatusBadge status={environment.status} />
+        {/* Once submitted, the badge follows the same live status as the provisioning card below. */}
+        <span data-testid="environment-status">{status ? <LiveStatusBadge initial={status} /> : <StatusBadge status={environment.status} />}</span>
       </div>
       {environment.status === "DRAFT" ? (
         <Card>
@@ -94,10 +104,10 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
       ) : null}
       {status ? (
         <Card>
-          <ProvisioningStatus initial={status} policyCheckAnchor={byok ? POLICY_CHECK_ID : undefined} />
+          <ProvisioningStatus initial={status} policyCheckAnchor={byok && !roleMode ? POLICY_CHECK_ID : undefined} />
         </Card>
       ) : null}
-      {byok && environment.status !== "DRAFT" ? (
+      {byok && !roleMode && environment.status !== "DRAFT" ? (
         <Card className="space-y-3" id={POLICY_CHECK_ID}>
           <h2 className="text-lg font-semibold">Check a key policy</h2>
           <p className="text-sm text-slate-700">
@@ -113,7 +123,24 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           />
         </Card>
       ) : null}
-      {byok && environment.status === "FAILED" ? (
+      {roleMode && environment.status === "FAILED" ? (
+        <Card className="space-y-3" id="change-key-arns">
+          <h2 className="text-lg font-semibold">Change the role or key</h2>
+          <p className="max-w-3xl text-sm text-slate-700">
+            Gave the wrong role or key, or want this environment to use another key? Give them here. They are checked exactly as
+            in the wizard, live through the role, before anything changes; then retry provisioning. A new key gets a new data
+            key, made under it.
+          </p>
+          <RoleKeyForm
+            environmentId={environment.id}
+            context={keyArnContext(environment.region)}
+            defaults={{ roleArn: environment.roleArn ?? "", keyArn: environment.s3KeyArn ?? "", logGroupArn: environment.logGroupArn ?? "", logRoleArn: environment.logRoleArn ?? "" }}
+            submit={changeRoleKeyAction}
+            submitLabel="Change role or key"
+          />
+        </Card>
+      ) : null}
+      {byok && !roleMode && environment.status === "FAILED" ? (
         <Card className="space-y-3" id="change-key-arns">
           <h2 className="text-lg font-semibold">Change key ARNs</h2>
           <p className="max-w-3xl text-sm text-slate-700">
@@ -140,10 +167,15 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
               The key policy statements and the CloudFormation template this environment&apos;s keys need, as the wizard showed
               them: compare them with your keys&apos; policies, or redeploy the template.
             </p>
-            <KeyMaterialTabs environmentId={environment.id} material={byokMaterial(environment)} inWizard={false} />
+            {roleMode ? (
+              <RoleModeMaterial environmentId={environment.id} material={await roleMaterial(environment)} brandName={env().brandName} inWizard={false} />
+            ) : (
+              <KeyMaterialTabs environmentId={environment.id} material={byokMaterial(environment)} inWizard={false} />
+            )}
           </section>
         </Card>
       ) : null}
+      {logForwarding ? <LogForwardingStatus status={logForwarding} /> : null}
       <Card>
         <h2 className="mb-3 text-lg font-semibold">Settings</h2>
         <dl className="grid grid-cols-1 gap-4 text-sm sm:grid-cols-2">
@@ -161,8 +193,30 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
               {environment.createdBy.name} ({environment.createdBy.email})
             </dd>
           </div>
-          {environment.s3KeyArn ? <KeyArnSummary label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
-          {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
+          {byok ? (
+            <div>
+              <dt className="font-medium text-slate-700">How the platform reaches your keys</dt>
+              <dd>{KEY_ACCESS_LABELS[environment.keyAccess]}</dd>
+            </div>
+          ) : null}
+          {roleMode ? (
+            <>
+              <div className="sm:col-span-2">
+                <dt className="font-medium text-slate-700">Role ARN</dt>
+                <dd className="font-mono break-all">{environment.roleArn ?? "—"}</dd>
+              </div>
+              {environment.s3KeyArn ? <KeyArnSummary label="Key ARN" arn={environment.s3KeyArn} /> : null}
+              <div className="sm:col-span-2">
+                <dt className="font-medium text-slate-700">Database</dt>
+                <dd>Encrypted at rest by AWS with a key in the platform&apos;s account (role mode protects object storage with your key).</dd>
+              </div>
+            </>
+          ) : (
+            <>
+              {environment.s3KeyArn ? <KeyArnSummary label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
+              {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
+            </>
+          )}
         </dl>
       </Card>
       {environment.status === "DRAFT" || environment.status === "FAILED" ? (

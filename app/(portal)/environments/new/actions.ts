@@ -3,8 +3,10 @@
 import {
   acknowledgeKeysUseCase,
   chooseEncryptionUseCase,
+  chooseKeyAccessUseCase,
   createDraftUseCase,
   provideKeyArnsUseCase,
+  provideRoleKeyUseCase,
   submitEnvironmentUseCase,
   updateBasicsUseCase,
 } from "@/lib/environments/use-cases";
@@ -22,6 +24,11 @@ export const chooseEncryptionAction = serverAction(chooseEncryptionUseCase, {
 });
 
 export const acknowledgeKeysAction = serverAction(acknowledgeKeysUseCase, { redirectTo: (draft) => wizardStep(draft.id, "key-arns") });
+
+/** Stays on the keys step, which then shows the chosen mode's instructions. */
+export const chooseKeyAccessAction = serverAction(chooseKeyAccessUseCase, { revalidate: (draft) => wizardStep(draft.id, "keys") });
+
+export const provideRoleKeyAction = serverAction(provideRoleKeyUseCase, { redirectTo: (draft) => wizardStep(draft.id, "review") });
 
 export const provideKeyArnsAction = serverAction(provideKeyArnsUseCase, { redirectTo: (draft) => wizardStep(draft.id, "review") });
 

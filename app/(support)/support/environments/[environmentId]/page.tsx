@@ -13,6 +13,7 @@ import {
   ATTEMPT_TRIGGER_LABELS,
   CLEANUP_STATUS_LABELS,
   ENCRYPTION_MODE_LABELS,
+  KEY_ACCESS_LABELS,
   labelFor,
   PROVISIONING_STEP_LABELS,
   STEP_RETRYING_LABEL,
@@ -23,6 +24,7 @@ import { stepRetryView } from "@/lib/provisioning/retry-state";
 import { keyHealthRegion } from "@/lib/key-health/for-caller";
 import { TIMELINE_FILTERS } from "@/lib/audit/timeline";
 import { getSupportEnvironment } from "@/lib/support/console";
+import { cliEndpointOption } from "@/lib/sandbox-deploy/mode";
 import { firstValues } from "@/lib/support/tenant-query";
 import { NoteForm } from "../../_components/note-form";
 import { NotesList } from "../../_components/notes-list";
@@ -46,6 +48,7 @@ function StepAwsOutcome({ step, environment }: { step: StepRow; environment: Env
         errorMessage: step.errorMessage,
         ...environment,
         keyDiagnosis: keyDiagnosisOf(step.output),
+        ...cliEndpointOption(),
       })
     : null;
   return (
@@ -81,7 +84,7 @@ export default async function SupportEnvironmentPage({
 }) {
   const ref = await params;
   const { events, before } = firstValues(await searchParams);
-  const { environment, timeline, timelinePage, keyHealth } = await forPage("support", async (caller) => {
+  const { environment, externalIdIssued, timeline, timelinePage, keyHealth } = await forPage("support", async (caller) => {
     const loaded = await getSupportEnvironment(caller, ref, { events, before });
     const watched = loaded.environment.encryptionMode === "CUSTOMER_MANAGED" && loaded.environment.status === "READY";
     return { ...loaded, keyHealth: watched ? await keyHealthRegion(loaded.environment) : null };
@@ -105,8 +108,27 @@ export default async function SupportEnvironmentPage({
           <div><dt className="font-medium text-slate-700">Region</dt><dd className="font-mono">{environment.region}</dd></div>
           <div><dt className="font-medium text-slate-700">Encryption</dt><dd>{ENCRYPTION_MODE_LABELS[environment.encryptionMode]}</dd></div>
           <div><dt className="font-medium text-slate-700">Created by</dt><dd>{environment.createdBy.name} ({environment.createdBy.email}), {time(environment.createdAt)}</dd></div>
-          {environment.s3KeyArn ? <KeyArnSummary label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
-          {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
+          {environment.encryptionMode === "CUSTOMER_MANAGED" ? (
+            <div><dt className="font-medium text-slate-700">How the platform reaches the keys</dt><dd>{KEY_ACCESS_LABELS[environment.keyAccess]}</dd></div>
+          ) : null}
+          {environment.keyAccess === "ROLE" ? (
+            <>
+              <div><dt className="font-medium text-slate-700">Role ARN</dt><dd className="font-mono break-all">{environment.roleArn ?? "—"}</dd></div>
+              <div>
+                <dt className="font-medium text-slate-700">External ID</dt>
+                <dd>{externalIdIssued ? "Issued (only the customer's organization can see its value)" : "Not issued yet"}</dd>
+              </div>
+              {environment.s3KeyArn ? <KeyArnSummary label="Key ARN" arn={environment.s3KeyArn} /> : null}
+            </>
+          ) : (
+            <>
+              {environment.s3KeyArn ? <KeyArnSummary label="S3 key ARN" arn={environment.s3KeyArn} /> : null}
+              {environment.rdsKeyArn ? <KeyArnSummary label="RDS key ARN" arn={environment.rdsKeyArn} /> : null}
+            </>
+          )}
+          {environment.logGroupArn ? (
+            <div className="sm:col-span-2"><dt className="font-medium text-slate-700">Key-use log forwarding</dt><dd className="font-mono break-all">{environment.logGroupArn}</dd></div>
+          ) : null}
         </dl>
       </Card>
       {keyHealth ? (

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { KeyArnSummary } from "@/components/key-arn-summary";
-import { ENCRYPTION_MODE_LABELS } from "@/lib/labels";
+import { ENCRYPTION_MODE_LABELS, KEY_ACCESS_LABELS } from "@/lib/labels";
 import { forPage } from "@/lib/auth/guards";
 import { keyArnWarnings } from "@/lib/environments/draft";
 import { SubmitEnvironment } from "../../_components/submit-environment";
@@ -40,7 +40,26 @@ export default async function ReviewPage({ params }: { params: Promise<{ draftId
             <dt className="font-medium text-slate-700">Encryption at rest {edit("encryption")}</dt>
             <dd>{ENCRYPTION_MODE_LABELS[draft.encryptionMode]}</dd>
           </div>
-          {byok && draft.s3KeyArn && draft.rdsKeyArn ? (
+          {byok && draft.keyAccess === "ROLE" && draft.s3KeyArn && draft.roleArn ? (
+            <>
+              <div className="sm:col-span-2">
+                <dt className="font-medium text-slate-700">How the platform reaches your keys {edit("keys")}</dt>
+                <dd>{KEY_ACCESS_LABELS.ROLE}</dd>
+              </div>
+              <div className="sm:col-span-2">
+                <dt className="font-medium text-slate-700">Role ARN</dt>
+                <dd className="font-mono break-all">{draft.roleArn}</dd>
+              </div>
+              <KeyArnSummary label="Key ARN" arn={draft.s3KeyArn} />
+              {draft.logGroupArn ? (
+                <div className="sm:col-span-2">
+                  <dt className="font-medium text-slate-700">Key-use log forwarding</dt>
+                  <dd className="font-mono break-all">{draft.logGroupArn}</dd>
+                </div>
+              ) : null}
+            </>
+          ) : null}
+          {byok && draft.keyAccess !== "ROLE" && draft.s3KeyArn && draft.rdsKeyArn ? (
             <>
               <KeyArnSummary label="S3 key ARN" arn={draft.s3KeyArn} />
               <KeyArnSummary label="RDS key ARN" arn={draft.rdsKeyArn} />
@@ -58,7 +77,9 @@ export default async function ReviewPage({ params }: { params: Promise<{ draftId
           </section>
         ) : null}
         <p role="note" className="rounded-md border border-amber-400 bg-amber-50 p-3 text-sm text-amber-950">
-          {byok
+          {byok && draft.keyAccess === "ROLE"
+            ? "Provisioning starts right away: the platform assumes your role, makes this environment's data key under your key and keeps it only wrapped; object storage is encrypted with that data key. After provisioning, the encryption settings can no longer be changed."
+            : byok
             ? "Provisioning starts right away and uses your keys: the first write to object storage and the creation of the database check that our platform role can use them. After provisioning, the encryption settings can no longer be changed."
             : "Provisioning starts right away. The encryption mode can no longer be changed afterwards."}
         </p>
