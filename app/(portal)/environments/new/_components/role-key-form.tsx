@@ -1,7 +1,7 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMemo, useState } from "react";
+import { useMemo } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
 import { Field, fieldAria } from "@/components/ui/field";
@@ -11,6 +11,7 @@ import { parseRolePayload, roleKeySchema } from "@/lib/byok/role-arns";
 import { LOG_GROUP_ARN_EXAMPLE, LOG_ROLE_ARN_EXAMPLE, logForwardingSchema } from "@/lib/key-use-log/arns";
 import type { ActionResult } from "@/lib/pipeline/result";
 import { FormError } from "./form-error";
+import { PayloadField, usePayloadField } from "./payload-field";
 import { NextButton } from "./next-button";
 import { useWizardAction } from "./use-wizard-action";
 
@@ -49,33 +50,15 @@ export function RoleKeyForm({
   submitLabel?: string;
 }) {
   const schema = useMemo(() => roleKeyFormSchema(context), [context]);
-  const [payload, setPayload] = useState("");
-  const [payloadError, setPayloadError] = useState<string>();
-  const [payloadFilled, setPayloadFilled] = useState(false);
   const form = useForm<RoleKeyValues>({ resolver: zodResolver(schema), defaultValues: defaults, mode: "onTouched" });
   const errors = form.formState.errors;
   const { pending, serverError, run } = useWizardAction(form);
-
-  function onPayloadChange(text: string) {
-    setPayload(text);
-    setPayloadFilled(false);
-    if (text.trim() === "") {
-      setPayloadError(undefined);
-      return;
-    }
-    const parsed = parseRolePayload(text);
-    if (!parsed.ok) {
-      setPayloadError(parsed.message);
-      return;
-    }
-    setPayloadError(undefined);
+  const payload = usePayloadField(parseRolePayload, (parsed) => {
     form.setValue("roleArn", parsed.roleArn, { shouldValidate: true, shouldDirty: true });
     form.setValue("keyArn", parsed.keyArn, { shouldValidate: true, shouldDirty: true });
-    setPayloadFilled(true);
-  }
+  });
 
   const onSubmit = form.handleSubmit((values) => run(() => submit({ ...values, environmentId })));
-  const filledAndValid = payloadFilled && !errors.roleArn && !errors.keyArn;
   const fields = [
     { name: "roleArn", label: "Role ARN", hint: "The ARN of the IAM role you created for the platform.", placeholder: `arn:${context.partition}:iam::111122223333:role/…` },
     { name: "keyArn", label: "Key ARN", hint: `The full ARN of the KMS key the role may use, in ${context.region}.`, placeholder: `arn:${context.partition}:kms:${context.region}:111122223333:key/…` },
@@ -88,20 +71,12 @@ export function RoleKeyForm({
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-6">
       <FormError message={serverError} />
-      <Field id="payload" label="Onboarding payload" hint="Paste the output of the describe-stacks command to fill both fields below." errors={payloadError ? [payloadError] : undefined}>
-        <textarea
-          id="payload"
-          rows={3}
-          value={payload}
-          onChange={(event) => onPayloadChange(event.target.value)}
-          spellCheck={false}
-          {...fieldAria("payload", { hint: true, invalid: Boolean(payloadError) })}
-          className="block w-full rounded-md border border-slate-400 bg-white px-3 py-2 font-mono text-xs aria-[invalid=true]:border-red-700"
-        />
-      </Field>
-      <p role="status" className="text-sm text-green-800">
-        {filledAndValid ? "The role ARN and the key ARN were filled in from the payload." : ""}
-      </p>
+      <PayloadField
+        state={payload}
+        hint="Paste the output of the describe-stacks command to fill both fields below."
+        filledNote="The role ARN and the key ARN were filled in from the payload."
+        valid={!errors.roleArn && !errors.keyArn}
+      />
       {fields.map(({ name, label, hint, placeholder }) => (
         <Field key={name} id={name} label={label} hint={hint} errors={errors[name]?.message ? [errors[name].message] : undefined}>
           <Input id={name} className="font-mono" spellCheck={false} autoComplete="off" placeholder={placeholder} {...fieldAria(name, { hint: true, invalid: Boolean(errors[name]) })} {...form.register(name)} />
