@@ -53,8 +53,11 @@ export function describeKeyType(spec: string, usage: string): string {
   return `a key with key usage ${usage}`;
 }
 
-/** Judges one key from what AWS said about it. Pure, so every message is tested on its own. */
-export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVerdict {
+/**
+ * Judges one key from what AWS said about it. Pure, so every message is tested on its own;
+ * `cli` puts the sandbox's `--endpoint-url` into the commands it shows (sandbox mode).
+ */
+export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup, cli: { endpointUrl?: string } = {}): KeyVerdict {
   const { region, accountId } = keyArnParts(arn);
   const label = KEY_LABELS[field];
   switch (lookup.outcome) {
@@ -63,7 +66,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
     case "not-found":
       return {
         ok: false,
-        problem: `No KMS key with this ARN exists in account ${accountId}, Region ${region}. Check that you copied the full ARN of a key that still exists, for example with: ${keyCommands(arn, region, cliEndpointOption()).describe}`,
+        problem: `No KMS key with this ARN exists in account ${accountId}, Region ${region}. Check that you copied the full ARN of a key that still exists, for example with: ${keyCommands(arn, region, cli).describe}`,
       };
     case "access-denied":
       return {
@@ -71,7 +74,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
         problem:
           `The platform is not allowed to read this key: its key policy lacks this environment's statements, or they differ from the ones shown (for example, they were made for another environment). ` +
           `Add the statements ${REQUIRED_STATEMENTS[field].join(", ")} from “Create your keys” to the ${label}'s policy (or deploy this environment's template), then try again. ` +
-          `To see the current policy: ${keyCommands(arn, region, cliEndpointOption()).getPolicy()}. ` +
+          `To see the current policy: ${keyCommands(arn, region, cli).getPolicy()}. ` +
           `An AWS managed key (alias aws/…) can never allow the platform; use a customer managed key.`,
       };
     case "described":
@@ -88,7 +91,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
   if (state === "PendingDeletion" || state === "PendingReplicaDeletion") {
     return {
       ok: false,
-      problem: `This key is scheduled for deletion on ${dateOf(meta.DeletionDate)} and cannot encrypt anything. If you still need it, cancel the deletion and enable it again: ${keyCommands(arn, region, cliEndpointOption()).cancelDeletion} && ${keyCommands(arn, region, cliEndpointOption()).enable}`,
+      problem: `This key is scheduled for deletion on ${dateOf(meta.DeletionDate)} and cannot encrypt anything. If you still need it, cancel the deletion and enable it again: ${keyCommands(arn, region, cli).cancelDeletion} && ${keyCommands(arn, region, cli).enable}`,
     };
   }
   if (state === "PendingImport" || (meta.Origin === "EXTERNAL" && meta.ValidTo !== undefined && meta.ValidTo.getTime() <= Date.now())) {
@@ -98,7 +101,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
     };
   }
   if (state === "Disabled") {
-    return { ok: false, problem: `This key is disabled, so S3 and Aurora could not use it. Enable it: ${keyCommands(arn, region, cliEndpointOption()).enable}` };
+    return { ok: false, problem: `This key is disabled, so S3 and Aurora could not use it. Enable it: ${keyCommands(arn, region, cli).enable}` };
   }
   const spec = meta.KeySpec ?? meta.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
   const usage = meta.KeyUsage ?? "ENCRYPT_DECRYPT";
@@ -113,7 +116,7 @@ export function judgeKey(field: KeyField, arn: string, lookup: KeyLookup): KeyVe
   }
   const warnings =
     lookup.rotationEnabled === false
-      ? [`Automatic rotation is off for your ${label}. We recommend turning it on: ${keyCommands(arn, region, cliEndpointOption()).enableRotation}`]
+      ? [`Automatic rotation is off for your ${label}. We recommend turning it on: ${keyCommands(arn, region, cli).enableRotation}`]
       : [];
   return { ok: true, warnings };
 }
@@ -165,7 +168,7 @@ export async function checkKeysLive(options: {
 }): Promise<LiveCheckResult> {
   const fields: KeyField[] = ["s3KeyArn", "rdsKeyArn"];
   const lookups = await Promise.all(fields.map((field) => lookUpKey(options.environmentId, options.region, options[field])));
-  const verdicts = fields.map((field, i) => judgeKey(field, options[field], lookups[i] ?? { outcome: "unavailable", code: "missing" }));
+  const verdicts = fields.map((field, i) => judgeKey(field, options[field], lookups[i] ?? { outcome: "unavailable", code: "missing" }, cliEndpointOption()));
   if (verdicts.some((verdict) => verdict.ok === "unknown")) return { fieldErrors: {}, warnings: [], unavailable: true };
 
   const fieldErrors: FieldErrors = {};

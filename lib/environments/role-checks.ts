@@ -118,8 +118,13 @@ function refusal(input: RoleCheckInput, info: AwsErrorInfo, action: string): Pro
 }
 
 /** Judges the key as the role described it. Pure, so each message is tested on its own. */
-export function judgeRoleKey(input: Pick<RoleCheckInput, "keyArn" | "region">, meta: KeyMetadata, rotationEnabled: boolean | null): { ok: true; warnings: string[] } | { ok: false; message: string } {
-  const commands = keyCommands(input.keyArn, input.region, cliEndpointOption());
+export function judgeRoleKey(
+  input: Pick<RoleCheckInput, "keyArn" | "region">,
+  meta: KeyMetadata,
+  rotationEnabled: boolean | null,
+  cli: { endpointUrl?: string } = {},
+): { ok: true; warnings: string[] } | { ok: false; message: string } {
+  const commands = keyCommands(input.keyArn, input.region, cli);
   const state = meta.KeyState ?? "Unknown";
   if (meta.KeyManager === "AWS") return { ok: false, message: "This is an AWS managed key: AWS controls its policy, so no role of yours can be given its use. Use a customer managed key." };
   if (state === "PendingDeletion" || state === "PendingReplicaDeletion") {
@@ -237,7 +242,7 @@ async function runChecks(input: RoleCheckInput, target: CustomerRoleTarget, uses
   const described = await describeAsRole(input, target, uses);
   if (described.ok === "unknown") return unavailable;
   if (!described.ok) return fail(described.problem);
-  const verdict = judgeRoleKey(input, described.value.meta, described.value.rotation);
+  const verdict = judgeRoleKey(input, described.value.meta, described.value.rotation, cliEndpointOption());
   if (!verdict.ok) return fail({ field: "keyArn", message: verdict.message });
 
   const trip = await roundTrip(input, target, uses);
