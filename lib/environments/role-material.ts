@@ -50,8 +50,8 @@ export async function roleMaterial(environment: { region: string; organizationId
       { title: "Describe-stacks command", code: describeRoleStackCommand(commandContext) },
     ],
     validationCommands: [
-      { title: "Show the role's trust policy", code: show(validation.getRole) },
-      { title: "Show the role's permissions policy", code: show(validation.getRolePolicy) },
+      { title: "Check whom the role trusts (get-role)", code: show(validation.getRole) },
+      { title: "Check what the role may do (get-role-policy)", code: show(validation.getRolePolicy) },
       { title: "Describe the key", code: show(validation.describeKey) },
     ],
     assumeRoleNote: ASSUME_ROLE_REFUSAL_NOTE,
