@@ -60,8 +60,8 @@ test("role mode through the template route: deploy the role as the customer, pas
     JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:log-stream:*`] }] }),
   );
   const logRoleName = `byok-logs-${draftId.slice(0, 8)}`;
-  const logRole = JSON.parse(await aws(["iam", "create-role", "--role-name", logRoleName, "--assume-role-policy-document", "file://log-trust.json"], workspace)) as { Role: { Arn: string } };
-  await aws(["iam", "put-role-policy", "--role-name", logRoleName, "--policy-name", "forward-key-use", "--policy-document", "file://log-policy.json"], workspace);
+  const logRole = JSON.parse(await aws(["iam", "create-role", "--role-name", logRoleName, "--assume-role-policy-document", "file://log-trust.json", "--region", "us-east-1"], workspace)) as { Role: { Arn: string } };
+  await aws(["iam", "put-role-policy", "--role-name", logRoleName, "--policy-name", "forward-key-use", "--policy-document", "file://log-policy.json", "--region", "us-east-1"], workspace);
 
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page).toHaveURL(new RegExp(`/environments/new/${draftId}/key-arns$`));
@@ -107,8 +107,8 @@ test("a role whose trust policy names another External ID is refused at the key-
   const key = JSON.parse(await aws(["kms", "create-key", "--region", REGION], workspace)) as { KeyMetadata: { Arn: string } };
   writeFileSync(path.join(workspace.dir, "permissions.json"), (await snippet(page, "Permissions policy")).replace("<your key ARN>", key.KeyMetadata.Arn));
   const roleName = `byok-wrong-${draftId.slice(0, 8)}`;
-  const role = JSON.parse(await aws(["iam", "create-role", "--role-name", roleName, "--assume-role-policy-document", "file://trust.json"], workspace)) as { Role: { Arn: string } };
-  await aws(["iam", "put-role-policy", "--role-name", roleName, "--policy-name", "byok-key-use", "--policy-document", "file://permissions.json"], workspace);
+  const role = JSON.parse(await aws(["iam", "create-role", "--role-name", roleName, "--assume-role-policy-document", "file://trust.json", "--region", "us-east-1"], workspace)) as { Role: { Arn: string } };
+  await aws(["iam", "put-role-policy", "--role-name", roleName, "--policy-name", "byok-key-use", "--policy-document", "file://permissions.json", "--region", "us-east-1"], workspace);
 
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page).toHaveURL(new RegExp(`/environments/new/${draftId}/key-arns$`));
