@@ -226,8 +226,8 @@ describe("what does not block", () => {
     const warnings = await keyArnWarnings(caller, { environmentId });
     expect(warnings).toEqual([
       "Your two keys are in different AWS accounts (S3 key: 123456789012, RDS key: 444455556666). That works, but check that both accounts are meant to hold this environment's keys.",
-      `Automatic rotation is off for your S3 key. We recommend turning it on: aws kms enable-key-rotation --key-id ${s3KeyArn} --region ${REGION}`,
-      `Automatic rotation is off for your RDS key. We recommend turning it on: aws kms enable-key-rotation --key-id ${rdsKeyArn} --region ${REGION}`,
+      `Automatic rotation is off for your S3 key. We recommend turning it on: aws kms enable-key-rotation --key-id ${s3KeyArn} --region ${REGION} --endpoint-url ${harness().sandboxUrl}`,
+      `Automatic rotation is off for your RDS key. We recommend turning it on: aws kms enable-key-rotation --key-id ${rdsKeyArn} --region ${REGION} --endpoint-url ${harness().sandboxUrl}`,
     ]);
     expect(await db().environment.findUniqueOrThrow({ where: { id: environmentId } })).toMatchObject({ s3KeyArn, rdsKeyArn, wizardStep: "key-arns" });
   });
