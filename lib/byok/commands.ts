@@ -81,24 +81,24 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-type CommandLine = readonly string[];
+export type CommandLine = readonly string[];
 /** A line indented one level deeper, for the values under `--parameter-overrides`. */
-type NestedLine = { nested: CommandLine };
+export type NestedLine = { nested: CommandLine };
 
 /** `aws <service> <operation>`, then one option per line with ` \` continuations. */
-function formatCommand(head: CommandLine, lines: readonly (CommandLine | NestedLine)[]): string {
+export function formatCommand(head: CommandLine, lines: readonly (CommandLine | NestedLine)[]): string {
   const render = (words: CommandLine) => words.map(shellQuote).join(" ");
   const body = lines.map((line) => ("nested" in line ? `    ${render(line.nested)}` : `  ${render(line)}`));
   return [render(head), ...body].join(" \\\n");
 }
 
-function profileLine(ctx: CommandContext): CommandLine[] {
+export function profileLine(ctx: Pick<CommandContext, "profile">): CommandLine[] {
   if (ctx.profile === null) return [];
   const profile = requireMatch("profile", ctx.profile ?? DEFAULT_PROFILE, profileNamePattern, "an AWS CLI profile name");
   return [["--profile", profile]];
 }
 
-function endpointLine(ctx: Pick<CommandContext, "endpointUrl">): CommandLine[] {
+export function endpointLine(ctx: Pick<CommandContext, "endpointUrl">): CommandLine[] {
   const words = cliEndpointWords(ctx.endpointUrl);
   return words.length === 0 ? [] : [words];
 }

@@ -1,8 +1,8 @@
 import { checkKeyArn } from "./arns";
-import { cliEndpointWords, DEFAULT_PROFILE, shellQuote } from "./commands";
+import { endpointLine, formatCommand, profileLine } from "./commands";
 import { checkRoleModeValues, requireRoleArn, type RoleModeValues } from "./role-mode";
 import { ROLE_KEY_POLICY_NAME, ROLE_TEMPLATE_FILE_NAME, ROLE_TEMPLATE_OUTPUTS, ROLE_TEMPLATE_PARAMETERS } from "./role-template";
-import { InvalidByokValueError, profileNamePattern, requireMatch, requireRegion, stackNamePattern, templateFilePattern } from "./values";
+import { InvalidByokValueError, requireMatch, requireRegion, stackNamePattern, templateFilePattern } from "./values";
 
 /**
  * The AWS CLI commands role mode shows the customer (F8, issue #15): deploy the role template,
@@ -32,28 +32,6 @@ export const ROLE_ONBOARDING_PAYLOAD_QUERY = `Stacks[0].Outputs[?OutputKey==\`${
 /** The stack name the portal suggests for an organization's role. */
 export function roleStackNameFor(tenant: string): string {
   return requireMatch("stack name", `byok-role-${tenant}`, stackNamePattern, "a valid stack name (from a valid tenant)");
-}
-
-// The same layout as commands.ts: `aws <service> <operation>`, then one option per line.
-type CommandLine = readonly string[];
-type NestedLine = { nested: CommandLine };
-
-function formatCommand(head: CommandLine, lines: readonly (CommandLine | NestedLine)[]): string {
-  const render = (words: CommandLine) => words.map(shellQuote).join(" ");
-  const body = lines.map((line) => ("nested" in line ? `    ${render(line.nested)}` : `  ${render(line)}`));
-  return [render(head), ...body].join(" \\\n");
-}
-
-function profileLine(ctx: RoleCommandContext): CommandLine[] {
-  if (ctx.profile === null) return [];
-  const profile = requireMatch("profile", ctx.profile ?? DEFAULT_PROFILE, profileNamePattern, "an AWS CLI profile name");
-  return [["--profile", profile]];
-}
-
-/** `--endpoint-url <url>` right after `--region` (at the end for IAM and STS, which take no Region), as commands.ts places it. */
-function endpointLine(ctx: RoleCommandContext): CommandLine[] {
-  const words = cliEndpointWords(ctx.endpointUrl);
-  return words.length === 0 ? [] : [words];
 }
 
 function checkedStackName(ctx: RoleCommandContext, values: RoleModeValues): string {

@@ -3,7 +3,7 @@ import { judgeRoleKey, trustRefusedMessage } from "./role-checks";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const input = { keyArn: KEY, region: "eu-west-1" };
-const symmetric = { KeyState: "Enabled", KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", KeyManager: "CUSTOMER", Origin: "AWS_KMS" } as const;
+const symmetric = { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab", KeyState: "Enabled", KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", KeyManager: "CUSTOMER", Origin: "AWS_KMS" } as const;
 
 describe("judgeRoleKey (role mode's verdict on the key as the role described it)", () => {
   test("an enabled customer managed symmetric key passes; rotation off, imported material and multi-Region only warn", () => {
