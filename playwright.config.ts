@@ -11,8 +11,6 @@ const resultsDir = process.env.E2E_RESULTS_DIR ?? "test-results";
 
 export default defineConfig({
   testDir: "e2e",
-  // e2e/dev runs against `next dev` (playwright.dev.config.ts), never against this production build.
-  testIgnore: ["dev/**"],
   outputDir: `${resultsDir}/e2e`,
   fullyParallel: true,
   workers: process.env.CI ? 2 : undefined,
