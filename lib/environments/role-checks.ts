@@ -9,7 +9,7 @@ import { ROLE_KEY_READ_ACTIONS, ROLE_KEY_USE_ACTIONS, ROLE_STATEMENT_IDS, TENANT
 import { db } from "@/lib/db";
 import { cliEndpointOption } from "@/lib/sandbox-deploy/mode";
 import type { FieldErrors } from "@/lib/errors";
-import { recordKeyUses } from "@/lib/key-use-log/record";
+import { recordKeyUses, type KeyUse as RecordedKeyUse } from "@/lib/key-use-log/record";
 import { KEY_OF_ANOTHER_ORGANIZATION_MESSAGE, describeKeyType, type LiveCheckResult } from "./key-checks";
 
 /**
@@ -35,7 +35,7 @@ export interface RoleCheckInput {
 }
 
 /** One key use of the check, for the customer's key-use log. */
-type KeyUse = { action: string; encryptionContext: Record<string, string>; requestId: string | null; outcome: string };
+type KeyUse = Omit<RecordedKeyUse, "occurredAt" | "keyArn">;
 
 type Problem = { field: "roleArn" | "keyArn"; message: string };
 type Step<T> = { ok: true; value: T } | { ok: false; problem: Problem } | { ok: "unknown" };

@@ -8,6 +8,7 @@ import { customerRoleClients } from "@/lib/aws/customer-role";
 import { environmentAwsClients, environmentCredentials } from "@/lib/aws/environment-session";
 import { classifyAwsError, isThrottlingCode, normalizeAwsError, type AwsServiceName } from "@/lib/aws/errors";
 import { STATEMENT_IDS } from "@/lib/byok/policies";
+import type { KeyUse } from "@/lib/key-use-log/record";
 import { dataKeyContext } from "@/lib/provisioning/data-key";
 import { bucketName, clusterIdentifier } from "@/lib/provisioning/names";
 import type { CheckFindings, HealthAwsError, KeyFinding, KeyKind, PathFinding } from "./findings";
@@ -76,7 +77,7 @@ export interface CheckOutcome {
   /** The check found the cluster recoverable with the keys usable and started it. */
   recoveryStarted: boolean;
   /** The customer-key uses the check made. */
-  keyUses: CheckKeyUse[];
+  keyUses: KeyUse[];
 }
 
 /** The environment's own clients and session. */
@@ -100,15 +101,6 @@ export function canaryEncryptionContext(target: Pick<CheckTarget, "tenant" | "en
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: HealthAwsError };
 
-/** A use of a customer key a check made (for the customer's key-use log, lib/key-use-log). */
-export interface CheckKeyUse {
-  occurredAt: Date;
-  action: string;
-  keyArn: string;
-  encryptionContext: Record<string, string>;
-  requestId: string | null;
-  outcome: string;
-}
 
 function requestIdOf(value: unknown): string | null {
   const metadata = typeof value === "object" && value !== null && "$metadata" in value ? (value as { $metadata?: { requestId?: string } }).$metadata : undefined;
@@ -118,7 +110,7 @@ function requestIdOf(value: unknown): string | null {
 class CheckRun {
   throttled = false;
   readonly calls: Record<string, number> = {};
-  readonly keyUses: CheckKeyUse[] = [];
+  readonly keyUses: KeyUse[] = [];
 
   constructor(private readonly deps: CheckDeps) {}
 
